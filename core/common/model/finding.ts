@@ -1,0 +1,43 @@
+import type { Evidence } from './evidence';
+import type { L4Protocol } from './programmed';
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
+
+export type CheckId =
+  | 'stale-backend'
+  | 'not-ready-backend'
+  | 'missing-backend'
+  | 'service-not-programmed'
+  | 'orphan-rules'
+  | 'no-endpoints'
+  | 'terminating-fallback'
+  | 'lb-probability-skew'
+  | 'chain-hash-mismatch'
+  | 'iptables-backend-split'
+  | 'node-divergence'
+  | 'dump-malformed';
+
+export interface Finding {
+  check: CheckId;
+  severity: Severity;
+  /** Node name, or null for cluster-wide findings. */
+  node: string | null;
+  /** `ns/name`, or null when the rules could not be mapped to a Service. */
+  service: string | null;
+  /** The Service port's name, or its number as a string when unnamed. */
+  port: string | null;
+  protocol: L4Protocol | null;
+  /** `ip:port` for backend checks. */
+  endpoint: string | null;
+  /** `ns/name` of the Pod concerned, when known. */
+  pod: string | null;
+  /** One line. */
+  title: string;
+  /** What is wrong and why it matters, in sentences. */
+  message: string;
+  nextSteps: string[];
+  evidence: Evidence[];
+}
+
+export const SEVERITY_RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };

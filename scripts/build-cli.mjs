@@ -1,0 +1,25 @@
+// Bundles the headless CLI (and its worker) for plain Node. Runs on `npm ci` (prepare),
+// so `npx proxyscope ...` works right after set-up. Never bundles electron.
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const entries = [
+  ['cli/main.ts', 'out/cli/proxyscope.cjs'],
+  ['core/node/analyzeWorker.ts', 'out/cli/analyzeWorker.cjs'],
+].filter(([src]) => existsSync(src));
+
+await Promise.all(
+  entries.map(([src, outfile]) =>
+    build({
+      entryPoints: [src],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      sourcemap: true,
+      external: ['electron', 'node-pty'],
+      logLevel: 'warning',
+    }),
+  ),
+);
