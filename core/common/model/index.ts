@@ -5,3 +5,4 @@ export type * from './programmed';
 export type * from './expected';
 export type * from './finding';
 export { SEVERITIES, SEVERITY_RANK } from './finding';
+export type * from './analysis';

@@ -30,6 +30,8 @@ export interface ProgrammedFrontend {
   /** Chain / map element / virtual server the frontend points at. */
   target: string;
   evidence: Evidence;
+  /** Other rules that capture the same frontend (kube-proxy's `-d 127.0.0.0/8` NodePort copy, repeated old-style rules). */
+  extraEvidence?: Evidence[];
 }
 
 /** A place traffic is finally DNATed to (pod IP:targetPort). */
