@@ -1,0 +1,103 @@
+import { parseServicePortName } from '../../kube/iptablesNameTable';
+
+// Service port names inside the rule comments kube-proxy writes (pkg/proxy/iptables/proxier.go
+// syncProxyRules / writeServiceToEndpointRules; older releases for the "Balancing rule" form).
+// Comments are only a fallback key: large clusters (>1000 endpoints) drop the per-endpoint ones.
+
+export type CommentRole =
+  | 'cluster-ip' // "ns/name:port cluster IP"
+  | 'external-ip' // "ns/name:port external IP"
+  | 'load-balancer' // "ns/name:port loadbalancer IP"
+  | 'endpoint' // "ns/name:port -> 10.0.0.1:80"
+  | 'bare' // ns/name:port (KUBE-SEP, KUBE-NODEPORTS, old KUBE-SVC rules)
+  | 'no-endpoints' // "ns/name:port has no endpoints"
+  | 'no-local-endpoints' // "ns/name:port has no local endpoints"
+  | 'firewall-drop' // "ns/name:port traffic not accepted by KUBE-FW-X"
+  | 'health-check' // "ns/name:port health check node port"
+  | 'external-chain' // "masquerade traffic for ns/name:port external destinations" and friends
+  | 'other-traffic' // "other traffic to ns/name:port will be dropped by KUBE-PROXY-FIREWALL"
+  | 'balancing'; // "Balancing rule 0 for ns/name:port" (old KUBE-XLB)
+
+export interface CommentClaim {
+  /** The service port name exactly as written (`ns/name:port`, `ns/name` or `ns/name:`). */
+  spn: string;
+  namespace: string;
+  name: string;
+  portName: string;
+  role: CommentRole;
+  /** `ip:port` of an endpoint comment. */
+  endpoint?: string;
+  /** KUBE-FW-… named by a "traffic not accepted by" comment. */
+  firewallChain?: string;
+}
+
+interface SpnParts {
+  namespace: string;
+  name: string;
+  portName: string;
+}
+
+/** `ns/name:port`, `ns/name` or `ns/name:` (one token, no spaces) -> parts; null for anything else. */
+export function parseSpnToken(s: string): SpnParts | null {
+  if (s.length === 0 || s.indexOf(' ') >= 0) return null;
+  const p = parseServicePortName(s);
+  return p === null ? null : { namespace: p.namespace, name: p.name, portName: p.portName };
+}
+
+const SUFFIX_ROLES: readonly [string, CommentRole][] = [
+  [' cluster IP', 'cluster-ip'],
+  [' external IP', 'external-ip'],
+  [' loadbalancer IP', 'load-balancer'],
+  [' has no endpoints', 'no-endpoints'],
+  [' has no local endpoints', 'no-local-endpoints'],
+  [' health check node port', 'health-check'],
+];
+
+const EXTERNAL_PREFIXES = ['masquerade traffic for ', 'pod traffic for ', 'masquerade LOCAL traffic for ', 'route LOCAL traffic for '];
+const EXTERNAL_SUFFIX = ' external destinations';
+const OTHER_PREFIX = 'other traffic to ';
+const OTHER_SUFFIX = ' will be dropped by KUBE-PROXY-FIREWALL';
+const BALANCING_PREFIX = 'Balancing rule ';
+const NOT_ACCEPTED = ' traffic not accepted by ';
+const ARROW = ' -> ';
+
+function claim(spn: string, role: CommentRole, extra?: Partial<CommentClaim>): CommentClaim | null {
+  const parts = parseSpnToken(spn);
+  return parts === null ? null : { spn, ...parts, role, ...extra };
+}
+
+/** The Service port a kube-proxy rule comment names, and what kind of rule it labels. */
+export function parseComment(comment: string | undefined): CommentClaim | null {
+  if (comment === undefined || comment.length < 3) return null;
+  const space = comment.indexOf(' ');
+  if (space < 0) return claim(comment, 'bare');
+  const head = comment.slice(0, space);
+  if (head.indexOf('/') > 0) {
+    const tail = comment.slice(space);
+    for (const [suffix, role] of SUFFIX_ROLES) if (tail === suffix) return claim(head, role);
+    if (tail.startsWith(ARROW)) return claim(head, 'endpoint', { endpoint: tail.slice(ARROW.length).trim() });
+    if (tail.startsWith(NOT_ACCEPTED)) {
+      return claim(head, 'firewall-drop', { firewallChain: tail.slice(NOT_ACCEPTED.length).trim() });
+    }
+    return null;
+  }
+  if (comment.endsWith(EXTERNAL_SUFFIX)) {
+    for (const p of EXTERNAL_PREFIXES) {
+      if (comment.startsWith(p)) return claim(comment.slice(p.length, -EXTERNAL_SUFFIX.length), 'external-chain');
+    }
+    return null;
+  }
+  if (comment.startsWith(OTHER_PREFIX) && comment.endsWith(OTHER_SUFFIX)) {
+    return claim(comment.slice(OTHER_PREFIX.length, -OTHER_SUFFIX.length), 'other-traffic');
+  }
+  if (comment.startsWith(BALANCING_PREFIX)) {
+    const forAt = comment.indexOf(' for ');
+    if (forAt > 0) return claim(comment.slice(forAt + 5), 'balancing');
+  }
+  return null;
+}
+
+/** `ns/name:port` (named) or `ns/name` (unnamed): the label kube-proxy prints today. */
+export function spnLabel(id: SpnParts): string {
+  return id.portName === '' ? `${id.namespace}/${id.name}` : `${id.namespace}/${id.name}:${id.portName}`;
+}

@@ -1,0 +1,83 @@
+import type { NameMismatch, ServicePortId } from '../../model';
+import { iptablesChainName, iptablesChainSuffix, iptablesEndpointChainName, joinHostPort, servicePortName } from '../../kube/chainNames';
+import type { ServicePortNameForm } from '../../kube/chainNames';
+import { rolePrefix } from './chainShape';
+import { spnLabel } from './commentNames';
+import type { DecodeState, Group } from './decodeState';
+import { ruleEvidence, slotEvidence } from './decodeState';
+import { endpointOf } from './endpointChain';
+
+// Chains whose name is not what kube-proxy would call the Service port / endpoint they claim to
+// be (check C12): recomputed with the formulas of pkg/proxy/iptables/proxier.go (portProtoHash,
+// servicePortEndpointChainName), trying both unnamed-port forms (`ns/name` and old `ns/name:`).
+// Only kube-proxy-shaped names are checked; anything else is somebody else's chain.
+
+type PortIdentity = Pick<ServicePortId, 'namespace' | 'name' | 'portName'>;
+
+function formsFor(id: PortIdentity, known: ServicePortNameForm | undefined): ServicePortNameForm[] {
+  if (known !== undefined) return [known];
+  return id.portName === '' ? ['current', 'legacy'] : ['current'];
+}
+
+function sameServicePort(a: PortIdentity, b: PortIdentity): boolean {
+  return a.namespace === b.namespace && a.name === b.name && a.portName === b.portName;
+}
+
+/** Service-level chains: the group's shared suffix against the hash of what it claims to be. */
+function checkServiceChains(st: DecodeState, g: Group, out: NameMismatch[]): void {
+  if (g.suffix === undefined || g.id === null) return;
+  let claimed: PortIdentity = g.id;
+  if (g.idSource === 'hash') {
+    // The hash already matched the Service list; only a comment naming another port is suspicious.
+    const c = g.claim?.claim;
+    if (c === undefined || sameServicePort(c, g.id)) return;
+    claimed = c;
+  }
+  const proto = g.id.protocol;
+  const spns = formsFor(claimed, undefined).map((f) => servicePortName(claimed.namespace, claimed.name, claimed.portName, f));
+  if (spns.some((spn) => iptablesChainSuffix(spn, proto) === g.suffix)) return;
+  for (const slot of g.slots) {
+    if (slot.role === 'sep' || slot.suffix === undefined) continue;
+    const prefix = rolePrefix(slot.role);
+    out.push({
+      chain: slot.name,
+      claimed: `${spnLabel(claimed)} ${proto}`,
+      expected: spns.map((spn) => iptablesChainName(prefix, spn, proto)),
+      evidence: slotEvidence(st, slot),
+    });
+  }
+}
+
+/** KUBE-SEP chains: name against the hash of the group's Service port + the DNAT destination. */
+function checkEndpointChains(st: DecodeState, g: Group, out: NameMismatch[]): void {
+  if (g.id === null) return;
+  const id = g.id;
+  const spns = formsFor(id, g.idSource === 'hash' ? g.form : undefined).map((f) =>
+    servicePortName(id.namespace, id.name, id.portName, f),
+  );
+  for (const slot of g.slots) {
+    if (slot.role !== 'sep' || !slot.shaped) continue;
+    const ep = endpointOf(st, slot);
+    if (ep === null || ep.ip === undefined || ep.port === undefined || ep.dnatRule === undefined) continue;
+    const endpoint = joinHostPort(ep.ip, ep.port);
+    let ok = false;
+    for (const spn of spns) {
+      if (iptablesEndpointChainName(spn, id.protocol, endpoint) === slot.name) {
+        ok = true;
+        break;
+      }
+    }
+    if (ok) continue;
+    out.push({
+      chain: slot.name,
+      claimed: `${spnLabel(id)} ${id.protocol} -> ${endpoint}`,
+      expected: spns.map((spn) => iptablesEndpointChainName(spn, id.protocol, endpoint)),
+      evidence: ruleEvidence(st, ep.dnatRule),
+    });
+  }
+}
+
+export function collectNameMismatches(st: DecodeState, g: Group, out: NameMismatch[], endpoints: boolean): void {
+  checkServiceChains(st, g, out);
+  if (endpoints) checkEndpointChains(st, g, out);
+}
