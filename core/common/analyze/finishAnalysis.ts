@@ -1,0 +1,48 @@
+import type { AnalysisResult, NodeAnalysis, NodeDigest, SnapshotData } from '../model';
+import { checkNodeDivergence } from '../checks/nodeDivergence';
+import { collectLimitations } from './limitations';
+import type { PreparedCluster } from './prepareCluster';
+import { clusterUsable } from './prepareCluster';
+import { countBySeverity, sortFindings } from './sortFindings';
+
+// Everything after the per-node work: cross-node checks from the digests, merge + sort, counts and
+// limitations. Works the same whether the nodes were analyzed here or in worker threads (then
+// NodeAnalysis.programmed may be empty; only summary, findings and digest are read).
+
+export interface FinishOptions {
+  now?: Date;
+  version?: string;
+}
+
+export function finishAnalysis(
+  snapshot: SnapshotData,
+  cluster: PreparedCluster | null,
+  nodes: NodeAnalysis[],
+  opts: FinishOptions = {},
+): AnalysisResult {
+  const digests = nodes.map((n) => n.digest).filter((d): d is NodeDigest => d !== undefined);
+  const all = nodes.flatMap((n) => n.findings);
+  all.push(...checkNodeDivergence(digests, clusterUsable(cluster)));
+  const findings = sortFindings(all);
+  return {
+    schemaVersion: 1,
+    tool: { name: 'proxyscope', version: opts.version ?? 'dev' },
+    generatedAt: (opts.now ?? new Date()).toISOString(),
+    snapshot: {
+      source: snapshot.source,
+      nodes: snapshot.nodes.map((n) => n.name),
+      cluster: cluster
+        ? {
+            services: cluster.state.services.length,
+            endpointSlices: cluster.state.endpointSlices.length,
+            pods: cluster.state.pods.length,
+            nodes: cluster.state.nodes.length,
+          }
+        : null,
+    },
+    nodes: nodes.map((n) => n.summary),
+    findings,
+    limitations: collectLimitations(snapshot, cluster, nodes),
+    counts: countBySeverity(findings),
+  };
+}
