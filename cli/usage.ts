@@ -1,0 +1,60 @@
+// Help texts. Kept next to each other so the commands read the same way.
+
+export const MAIN_HELP = `proxyscope: diagnose Kubernetes Service networking from kube-proxy's data plane
+
+Usage:
+  proxyscope analyze <snapshot> [--format text|json|markdown|html] [--out FILE] [--fail-on SEVERITY]
+  proxyscope explain <snapshot> --node NODE --service NAMESPACE/NAME[:PORT]
+  proxyscope demo [--format text|json|markdown|html] [--out FILE]
+  proxyscope <command> --help
+  proxyscope --version
+
+A snapshot is a directory or a .tar.gz holding cluster.json (kubectl get svc,endpointslices,pods,nodes -A -o json)
+and nodes/<node>/iptables-save.txt (plus ip6tables-save.txt, iptables-legacy-save.txt, node.json).
+
+Exit codes: 0 no findings at or above --fail-on, 1 findings at or above it, 2 usage or input error.
+`;
+
+export const ANALYZE_HELP = `Usage: proxyscope analyze <snapshot> [options]
+
+Maps every kube-proxy rule of every node back to its Service, EndpointSlice and Pod and reports
+what is wrong (stale, not-ready or missing backends, Services not programmed, orphan rules ...).
+
+Arguments:
+  <snapshot>            a snapshot directory, or a .tar.gz/.tgz of one
+
+Options:
+  --format FORMAT       text (default: a terminal summary), json, markdown (md) or html
+  --out FILE            write the report to FILE instead of standard output
+  --fail-on SEVERITY    exit 1 when there is a finding at or above SEVERITY:
+                        critical, high (default), medium, low, info, or never
+  --workers N           threads to use (default: all available cores)
+  -h, --help            show this help
+
+Colours are used on a terminal only, and never when NO_COLOR is set.
+`;
+
+export const EXPLAIN_HELP = `Usage: proxyscope explain <snapshot> --node NODE --service NAMESPACE/NAME[:PORT]
+
+Shows how one Service is programmed on one node: each frontend (address:port -> chain), the
+cluster and local paths with every load-balancing step, endpoint chain and DNAT rule (file:line
+and the raw rule), expected and programmed backends side by side (OK, STALE, NOT-READY,
+MISSING), and the findings about that Service on that node.
+
+Options:
+  --node NODE           node name as in the snapshot's nodes/ folder
+  --service NS/NAME[:PORT]
+                        the Service; PORT is a port name or number (all ports when left out)
+  -h, --help            show this help
+`;
+
+export const DEMO_HELP = `Usage: proxyscope demo [options]
+
+Runs the analysis on the built-in demo snapshot (a small cluster with known problems).
+
+Options:
+  --format FORMAT       text (default), json, markdown (md) or html
+  --out FILE            write the report to FILE instead of standard output
+  --fail-on SEVERITY    as for analyze; default never (the demo has findings on purpose)
+  -h, --help            show this help
+`;
