@@ -10,7 +10,7 @@ import { renderKubeProxyIptables } from './scenario/kubeProxyIptables';
 // (shared corpus, transcribed inputs in corpus/cluster/), compared per chain: kube-proxy's test
 // helper sorts chains too, and its Service order comes from a Go map.
 
-const CORPUS = '/work/shared/corpus';
+const CORPUS = join(__dirname, '..', 'fixtures', 'corpus');
 const read = (p: string) => readFileSync(join(CORPUS, p), 'utf8');
 
 interface TranscribedService {
