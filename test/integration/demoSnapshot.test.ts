@@ -22,9 +22,7 @@ describe('assets/demo', () => {
       [
         'service-not-programmed worker-1 payments/payments-api https ',
         'stale-backend worker-2 shop/web http 10.244.1.5:8080',
-        'node-divergence worker-2 shop/web http ',
         'not-ready-backend worker-3 shop/catalog grpc 10.244.1.7:9090',
-        'node-divergence worker-3 shop/catalog grpc ',
         'orphan-rules worker-3 shop/legacy-search http ',
         'no-endpoints  batch/report-generator http ',
       ].sort(),

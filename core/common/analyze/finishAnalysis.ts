@@ -1,4 +1,4 @@
-import type { AnalysisResult, NodeAnalysis, NodeDigest, SnapshotData } from '../model';
+import type { AnalysisResult, CheckId, Finding, NodeAnalysis, NodeDigest, SnapshotData } from '../model';
 import { checkNodeDivergence } from '../checks/nodeDivergence';
 import { collectLimitations } from './limitations';
 import type { PreparedCluster } from './prepareCluster';
@@ -8,6 +8,18 @@ import { countBySeverity, sortFindings } from './sortFindings';
 // Everything after the per-node work: cross-node checks from the digests, merge + sort, counts and
 // limitations. Works the same whether the nodes were analyzed here or in worker threads (then
 // NodeAnalysis.programmed may be empty; only summary, findings and digest are read).
+
+const EXPLAINS_DIVERGENCE: ReadonlySet<CheckId> = new Set<CheckId>([
+  'stale-backend',
+  'not-ready-backend',
+  'missing-backend',
+  'service-not-programmed',
+  'orphan-rules',
+]);
+
+function servicePortOnNode(f: Finding): string {
+  return `${f.node}|${f.service}|${f.port}|${f.protocol}`;
+}
 
 export interface FinishOptions {
   now?: Date;
@@ -22,7 +34,12 @@ export function finishAnalysis(
 ): AnalysisResult {
   const digests = nodes.map((n) => n.digest).filter((d): d is NodeDigest => d !== undefined);
   const all = nodes.flatMap((n) => n.findings);
-  all.push(...checkNodeDivergence(digests, clusterUsable(cluster)));
+  // A node that deviates from the EndpointSlices already has a finding saying exactly how
+  // (stale, not-ready, missing ...); a divergence finding for the same Service port on the same
+  // node would only repeat it. Divergence stands alone when nothing else explains it, e.g. without
+  // cluster.json.
+  const explained = new Set(all.filter((f) => EXPLAINS_DIVERGENCE.has(f.check)).map(servicePortOnNode));
+  all.push(...checkNodeDivergence(digests, clusterUsable(cluster)).filter((f) => !explained.has(servicePortOnNode(f))));
   const findings = sortFindings(all);
   return {
     schemaVersion: 1,

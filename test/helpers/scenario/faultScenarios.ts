@@ -64,12 +64,6 @@ export function baseCluster(): ClusterBuilder {
 
 const plain = (...names: string[]): ScenarioNode[] => names.map((name) => ({ name }));
 
-/**
- * The node-divergence finding (C31) that accompanies a backend fault on one node: with
- * cluster.json, that node's deviation from its expected backends differs from its peers'
- * (none), so it is flagged as the minority. Listed explicitly so the pairing stays visible.
- */
-const divergence = (node: string, service: string, port: string): ExpectedFinding => ({ check: 'node-divergence', node, service, port, endpoint: null });
 const ep = (ip: string, port: number) => `${ip}:${port}`;
 
 export function faultScenarios(): FaultScenario[] {
@@ -89,7 +83,6 @@ export function faultScenarios(): FaultScenario[] {
       nodes: [{ name: 'worker-1' }, { name: 'worker-2', faults: [{ kind: 'old-state', service: 'shop/web', state: before.build() }] }, { name: 'worker-3' }],
       expected: [
         { check: 'stale-backend', node: 'worker-2', service: 'shop/web', port: 'http', endpoint: ep(gone.ip, 8080) },
-        divergence('worker-2', 'shop/web', 'http'),
       ],
     });
   }
@@ -104,7 +97,6 @@ export function faultScenarios(): FaultScenario[] {
       nodes: [{ name: 'worker-1', faults: [{ kind: 'ignore-readiness', service: 'shop/web', ip: sick.ip }] }, ...plain('worker-2', 'worker-3')],
       expected: [
         { check: 'not-ready-backend', node: 'worker-1', service: 'shop/web', port: 'http', endpoint: ep(sick.ip, 8080) },
-        divergence('worker-1', 'shop/web', 'http'),
       ],
     });
   }
@@ -118,7 +110,6 @@ export function faultScenarios(): FaultScenario[] {
       nodes: [...plain('worker-1', 'worker-2'), { name: 'worker-3', faults: [{ kind: 'drop-endpoint', service: 'shop/web', ip: fresh.ip }] }],
       expected: [
         { check: 'missing-backend', node: 'worker-3', service: 'shop/web', port: 'http', endpoint: ep(fresh.ip, 8080) },
-        divergence('worker-3', 'shop/web', 'http'),
       ],
     });
   }
@@ -167,7 +158,6 @@ export function faultScenarios(): FaultScenario[] {
       nodes: [...plain('worker-1', 'worker-2'), { name: 'worker-3', faults: [{ kind: 'old-state', service: 'shop/cart', state: before.build() }] }],
       expected: [
         { check: 'stale-backend', node: 'worker-3', service: 'shop/cart', port: 'http', endpoint: ep(gone.ip, 8080) },
-        divergence('worker-3', 'shop/cart', 'http'),
       ],
     });
   }
