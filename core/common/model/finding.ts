@@ -16,7 +16,24 @@ export type CheckId =
   | 'chain-hash-mismatch'
   | 'iptables-backend-split'
   | 'node-divergence'
-  | 'dump-malformed';
+  | 'dump-malformed'
+  // The wider catalog (../shared reference C-numbers), added with the nftables and IPVS modes.
+  | 'proxy-mode-mismatch' // C01
+  | 'mode-switch-leftovers' // C04
+  | 'canary-missing' // C05
+  | 'readiness-disagreement' // C14
+  | 'publish-not-ready' // C15
+  | 'local-policy-black-hole' // C18
+  | 'stale-conntrack' // C20
+  | 'ipvs-weight-zero' // C21
+  | 'ipvs-structure' // C22
+  | 'affinity-residue' // C24
+  | 'source-ranges' // C25
+  | 'masquerade-hairpin' // C26
+  | 'dual-stack-parity' // C28
+  | 'topology-expectation' // C29
+  | 'endpointslice-hygiene' // C30
+  | 'old-version-leftovers'; // C33
 
 export interface Finding {
   check: CheckId;

@@ -6,3 +6,8 @@ export type * from './expected';
 export type * from './finding';
 export { SEVERITIES, SEVERITY_RANK } from './finding';
 export type * from './analysis';
+export type * from './nft';
+export type * from './ipvs';
+export type * from './ipset';
+export type * from './conntrack';
+export { IPSET_MAX_NAME_LENGTH } from './ipset';
