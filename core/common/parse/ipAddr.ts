@@ -1,4 +1,5 @@
 import type { IpAddrDump, IpAddrEntry } from '../model/ipvs';
+import { eachLine } from './eachLine';
 
 // Parser for `ip -o addr show` (iproute2 one-line mode, ipaddress.c print_addrinfo): one line per
 // address, `2: kube-ipvs0    inet 10.96.0.1/32 scope global kube-ipvs0\       valid_lft forever ...`.
@@ -13,23 +14,10 @@ const VALUED = new Set(['brd', 'any', 'peer', 'scope', 'metric', 'proto', 'valid
 
 export function parseIpAddr(text: string): IpAddrDump {
   const dump: IpAddrDump = { addresses: [], byInterface: new Map(), links: [], skipped: 0, lineCount: 0, malformed: [] };
-  const input = typeof text === 'string' ? text : '';
-  let lineNo = 0;
-  let pos = 0;
-  while (pos < input.length) {
-    let nl = input.indexOf('\n', pos);
-    if (nl < 0) nl = input.length;
-    lineNo++;
-    const raw = input.slice(pos, nl > pos && input.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
-    pos = nl + 1;
-    try {
-      const reason = parseLine(dump, raw, lineNo);
-      if (reason) dump.malformed.push({ line: lineNo, raw, reason });
-    } catch (e) {
-      dump.malformed.push({ line: lineNo, raw, reason: `internal parser error: ${String(e)}` });
-    }
-  }
-  dump.lineCount = lineNo;
+  dump.lineCount = eachLine(text, dump.malformed, (raw, line) => {
+    const reason = parseLine(dump, raw, line);
+    if (reason) dump.malformed.push({ line, raw, reason });
+  });
   return dump;
 }
 

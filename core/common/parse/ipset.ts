@@ -2,6 +2,7 @@ import type { Malformed } from '../model/evidence';
 import type { IpsetCommand, IpsetDump, IpsetHeader, IpsetMember, IpsetSet } from '../model/ipset';
 import { IPSET_MAX_NAME_LENGTH } from '../model/ipset';
 import { isDigits, isIPv4, isIPv6, isShellEcho } from './ipAddr';
+import { eachLine } from './eachLine';
 
 // Parser for `ipset list` blocks and `ipset save` / `ipset restore` input (ipset 6.x/7.x print
 // formats; kube-proxy's IPVS sets are described in pkg/proxy/ipvs/ipset.go and README.md).
@@ -29,23 +30,7 @@ interface State {
 export function parseIpset(text: string): IpsetDump {
   const dump: IpsetDump = { sets: new Map(), commands: [], skipped: 0, lineCount: 0, malformed: [] };
   const st: State = { dump, block: null, inMembers: false };
-  const input = typeof text === 'string' ? text : '';
-  let lineNo = 0;
-  let pos = 0;
-  while (pos < input.length) {
-    let nl = input.indexOf('\n', pos);
-    if (nl < 0) nl = input.length;
-    lineNo++;
-    const raw = input.slice(pos, nl > pos && input.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
-    pos = nl + 1;
-    try {
-      parseLine(st, raw, lineNo);
-    } catch (e) {
-      // Never throw on input; an exception here is a parser bug, reported against the line.
-      dump.malformed.push({ line: lineNo, raw, reason: `internal parser error: ${String(e)}` });
-    }
-  }
-  dump.lineCount = lineNo;
+  dump.lineCount = eachLine(text, dump.malformed, (raw, line) => parseLine(st, raw, line));
   return dump;
 }
 

@@ -9,6 +9,7 @@ import type {
   IpvsVirtualService,
 } from '../model/ipvs';
 import { isDigits, isIPv4, isIPv6, isShellEcho, splitWords } from './ipAddr';
+import { eachLine } from './eachLine';
 
 // Parser for ipvsadm output: `ipvsadm -Ln` in every listing layout, `-Lnc` connection entries and
 // `ipvsadm-save -n` / `ipvsadm -S -n` rules. Print formats: ipvsadm 1.31 ipvsadm.c (print_title,
@@ -38,23 +39,7 @@ export function parseIpvsadm(text: string): IpvsDump {
     services: [], connections: [], formats: [], numeric: true, nonNumeric: [], skipped: 0, lineCount: 0, malformed: [],
   };
   const st: State = { dump, format: undefined, service: null, serviceRefused: false, byKey: new Map() };
-  const input = typeof text === 'string' ? text : '';
-  let lineNo = 0;
-  let pos = 0;
-  while (pos < input.length) {
-    let nl = input.indexOf('\n', pos);
-    if (nl < 0) nl = input.length;
-    lineNo++;
-    const raw = input.slice(pos, nl > pos && input.charCodeAt(nl - 1) === 13 ? nl - 1 : nl);
-    try {
-      parseLine(st, raw, lineNo);
-    } catch (e) {
-      // Never throw on input; an exception here is a parser bug, reported against the line.
-      dump.malformed.push({ line: lineNo, raw, reason: `internal parser error: ${String(e)}` });
-    }
-    pos = nl + 1;
-  }
-  dump.lineCount = lineNo;
+  dump.lineCount = eachLine(text, dump.malformed, (raw, line) => parseLine(st, raw, line));
   if (!dump.numeric) dump.problem = NON_NUMERIC_PROBLEM;
   return dump;
 }
