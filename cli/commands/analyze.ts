@@ -1,25 +1,17 @@
 import { loadSnapshot } from '../../core/node/snapshot/loadSnapshot';
-import { onePositional, parse, parseFailOn, parseFormat, parseWorkers } from '../args';
+import { onePositional, parse } from '../args';
 import { writeStdout } from '../output';
 import { ANALYZE_HELP } from '../usage';
-import { analyzeAndReport } from './report';
+import { analyzeAndReport, REPORT_OPTIONS, reportSettings } from './report';
 
 export async function analyzeCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse('analyze', argv, {
-    format: { type: 'string' },
-    out: { type: 'string' },
-    'fail-on': { type: 'string' },
-    workers: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const { values, positionals } = parse('analyze', argv, REPORT_OPTIONS);
   if (values.help) {
     await writeStdout(ANALYZE_HELP);
     return 0;
   }
-  const format = parseFormat(values.format as string | undefined);
-  const failOn = parseFailOn(values['fail-on'] as string | undefined, 'high');
-  const workers = parseWorkers(values.workers as string | undefined);
+  const settings = reportSettings(values, 'high');
   const path = onePositional('analyze', positionals, '<snapshot> (a directory or .tar.gz)');
   const snapshot = await loadSnapshot(path);
-  return analyzeAndReport(snapshot, { format, out: values.out as string | undefined, failOn, workers });
+  return analyzeAndReport(snapshot, settings);
 }

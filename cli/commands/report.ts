@@ -5,7 +5,7 @@ import { renderHtml } from '../../core/common/report/renderHtml';
 import { renderJson } from '../../core/common/report/renderJson';
 import { renderMarkdown } from '../../core/common/report/renderMarkdown';
 import { renderText } from '../../core/common/report/renderText';
-import { EXIT_FINDINGS, EXIT_OK, type FailOn, type ReportFormat } from '../args';
+import { EXIT_FINDINGS, EXIT_OK, parseFailOn, parseFormat, parseWorkers, type FailOn, type ReportFormat } from '../args';
 import { terminalWidth, useColor, writeReport } from '../output';
 import { toolVersion } from '../version';
 
@@ -49,4 +49,23 @@ export function exitCodeFor(result: AnalysisResult, failOn: FailOn): number {
 function countsLine(result: AnalysisResult): string {
   const parts = SEVERITIES.filter((s) => result.counts[s] > 0).map((s) => `${result.counts[s]} ${s}`);
   return parts.length > 0 ? parts.join(', ') : 'no findings';
+}
+
+/** The options every report-writing command takes (analyze, demo). */
+export const REPORT_OPTIONS = {
+  format: { type: 'string' },
+  out: { type: 'string' },
+  'fail-on': { type: 'string' },
+  workers: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Reads REPORT_OPTIONS values; `failOnDefault` differs per command. */
+export function reportSettings(values: Record<string, unknown>, failOnDefault: FailOn) {
+  return {
+    format: parseFormat(values.format as string | undefined),
+    out: values.out as string | undefined,
+    failOn: parseFailOn(values['fail-on'] as string | undefined, failOnDefault),
+    workers: parseWorkers(values.workers as string | undefined),
+  };
 }
