@@ -21,6 +21,7 @@ export function checkNotReadyBackends(ctx: NodeCheckContext): Finding[] {
     let reported: Set<string> | undefined;
     for (const a of status.anomalies) {
       if (!a.ep) continue; // stale-backend
+      if (a.backend.weight === 0) continue; // draining IPVS real server: ipvs-weight-zero
       const k = `${a.policy}|${endpointKey(a.backend.ip, a.backend.port)}`;
       if (reported?.has(k)) continue;
       (reported ??= new Set()).add(k);

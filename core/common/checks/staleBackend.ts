@@ -19,6 +19,9 @@ export function checkStaleBackends(ctx: NodeCheckContext): Finding[] {
     let stale: Map<string, PathBackend[]> | undefined;
     for (const a of status.anomalies) {
       if (a.ep) continue;
+      // An IPVS real server at weight 0 takes no new connections: kube-proxy drains a removed
+      // endpoint that way (pkg/proxy/ipvs/graceful_termination.go); ipvs-weight-zero judges it.
+      if (a.backend.weight === 0) continue;
       stale ??= new Map();
       const k = endpointKey(a.backend.ip, a.backend.port);
       const pb = { policy: a.policy, backend: a.backend };

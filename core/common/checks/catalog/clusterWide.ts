@@ -1,0 +1,20 @@
+import type { ClusterIndex, Finding } from '../../model';
+import { checkEndpointSliceHygiene } from './endpointSliceHygiene';
+import { checkPublishNotReady } from './publishNotReady';
+import { checkReadinessDisagreement } from './readinessDisagreement';
+
+// The catalog checks that read only the API objects (C14, C15, C30). Their findings have node null
+// and are the same for every node, so they are computed once per ClusterIndex and every node
+// returns the same list; finishAnalysis (sortFindings.mergeFindings) keeps one copy. A worker
+// thread has its own index and computes them once for its nodes.
+
+const cache = new WeakMap<ClusterIndex, Finding[]>();
+
+export function runClusterWideChecks(index: ClusterIndex): Finding[] {
+  let findings = cache.get(index);
+  if (!findings) {
+    findings = [...checkReadinessDisagreement(index), ...checkPublishNotReady(index), ...checkEndpointSliceHygiene(index)];
+    cache.set(index, findings);
+  }
+  return findings.slice();
+}
