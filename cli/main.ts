@@ -2,6 +2,7 @@ import { CliError, EXIT_USAGE } from './args';
 import { analyzeCommand } from './commands/analyze';
 import { demoCommand } from './commands/demo';
 import { explainCommand } from './commands/explain';
+import { traceCommand } from './commands/trace';
 import { writeStdout } from './output';
 import { MAIN_HELP } from './usage';
 import { toolVersion } from './version';
@@ -14,6 +15,7 @@ import { visibleText } from '../core/common/report/visibleText';
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   analyze: analyzeCommand,
   explain: explainCommand,
+  trace: traceCommand,
   demo: demoCommand,
 };
 

@@ -5,6 +5,7 @@ export const MAIN_HELP = `proxyscope: diagnose Kubernetes Service networking fro
 Usage:
   proxyscope analyze <snapshot> [--format text|json|markdown|html] [--out FILE] [--fail-on SEVERITY]
   proxyscope explain <snapshot> --node NODE --service NAMESPACE/NAME[:PORT]
+  proxyscope trace <snapshot> --node NODE --to IP:PORT[/tcp|udp|sctp] [--from IP] [--format text|json]
   proxyscope demo [--format text|json|markdown|html] [--out FILE]
   proxyscope <command> --help
   proxyscope --version
@@ -46,6 +47,30 @@ Options:
   --service NS/NAME[:PORT]
                         the Service; PORT is a port name or number (all ports when left out)
   -h, --help            show this help
+`;
+
+export const TRACE_HELP = `Usage: proxyscope trace <snapshot> --node NODE --to IP:PORT[/tcp|udp|sctp] [options]
+
+Follows one packet (the first of a new connection) through the node's data plane, in each mode
+its dumps show: iptables (nat PREROUTING or OUTPUT, KUBE-SERVICES and the Service chains, filter,
+POSTROUTING), nftables (the kube-proxy table's hooks, verdict maps, numgen) and IPVS (virtual
+server, real servers, and the iptables rules around it). Prints every rule met with its line
+number and whether it matched, then every end state: each backend with its probability (or
+IPVS weight), masquerading, DROP and REJECT. What the dumps cannot tell (the source address
+when --from is not given, session-affinity entries, interfaces) becomes a condition, not a guess.
+
+Options:
+  --node NODE           node name as in the snapshot's nodes/ folder
+  --to IP:PORT[/PROTO]  destination; IPv6 as [ADDR]:PORT; PROTO tcp (default), udp or sctp
+  --from IP             source address of the packet (default: any source)
+  --from-node           the packet is sent by a process on the node (nat/filter OUTPUT)
+  --format FORMAT       text (default) or json
+  --all-rules           list every rule that did not match instead of folding long runs
+  -h, --help            show this help
+
+The node's own addresses (for --dst-type LOCAL and routing) come from its Node object in
+cluster.json and from ip-addr.txt (\`ip -o addr show\`) when present.
+Exit codes: 0 traced, 2 usage or input error.
 `;
 
 export const DEMO_HELP = `Usage: proxyscope demo [options]
