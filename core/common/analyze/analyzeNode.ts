@@ -1,25 +1,25 @@
-import type { ExpectedServicePort, Finding, IptablesDump, NodeAnalysis, NodeSummary, PhaseTimings, ProgrammedNode, SnapshotNode } from '../model';
-import { buildNodeCheckContext, runNodeChecks } from '../checks';
-import type { NodeCheckContext, NodeDumpFile } from '../checks/context';
+import type { ExpectedServicePort, Finding, NodeAnalysis, NodeSummary, PhaseTimings, ProgrammedNode, SnapshotNode } from '../model';
+import { buildNodeCheckContext, runNodeChecks, runNodeLevelChecks } from '../checks';
+import { runCatalogFamilyChecks, runCatalogNodeChecks } from '../checks/catalog';
+import type { NodeCheckContext } from '../checks/context';
 import { checkDumpMalformed } from '../checks/dumpMalformed';
-import { checkIptablesBackendSplit, firstServiceJump } from '../checks/iptablesBackendSplit';
-import { decodeIptables } from '../decode/iptables/decodeIptables';
-import { parseIptablesSave } from '../parse/iptablesSave';
+import { checkIptablesBackendSplit } from '../checks/iptablesBackendSplit';
+import type { NodeDumps, NodeLevelContext } from '../checks/nodeLevel';
+import { adjustExpectedForIpvs } from '../kube/ipvsExpectation';
+import { decodePlane } from './decodePlane';
+import { detectMode } from './detectMode';
 import { buildNodeDigest } from './nodeDigest';
+import { DATA_PLANE_FILES, malformedLineCount, parseNodeDumps } from './nodeDumps';
 import type { PreparedCluster } from './prepareCluster';
-import { errorText, expectedFor, iptablesNames, usableCluster } from './prepareCluster';
+import { errorText, expectedFor, usableCluster } from './prepareCluster';
 
-// One node of a snapshot: parse its iptables dumps, decode them into the programmed model, compute
-// what kube-proxy should have programmed there, run the node checks and build the digest the
-// cross-node checks need. Never throws: a node that fails is reported with status 'error'.
+// One node of a snapshot: parse every dump it has (nodeDumps.ts), detect the mode kube-proxy runs
+// (detectMode.ts), decode that mode's plane into the programmed model (decodePlane.ts), compute
+// what kube-proxy should have programmed there, run the per-family checks, the file checks and
+// the node-level checks, and build the digest the cross-node checks need. Never throws: a node
+// that fails is reported with status 'error'.
 
-/** Dump files read per family: the default (usually nf_tables) backend, then the legacy one. */
-export const IPTABLES_FILES: readonly { name: string; family: 4 | 6; legacy: boolean }[] = [
-  { name: 'iptables-save.txt', family: 4, legacy: false },
-  { name: 'iptables-legacy-save.txt', family: 4, legacy: true },
-  { name: 'ip6tables-save.txt', family: 6, legacy: false },
-  { name: 'ip6tables-legacy-save.txt', family: 6, legacy: true },
-];
+export { IPTABLES_FILES } from './nodeDumps';
 
 export interface AnalyzeNodeOptions {
   /** Millisecond clock for PhaseTimings (e.g. performance.now); no timings without it. */
@@ -42,34 +42,38 @@ export function analyzeNode(node: SnapshotNode, cluster: PreparedCluster | null,
   const result: NodeAnalysis = { summary, programmed: [], findings: [] };
   if (clock) result.timings = timings;
   try {
-    const present = IPTABLES_FILES.filter((f) => typeof node.files[f.name] === 'string');
-    if (present.length === 0) {
+    if (!DATA_PLANE_FILES.some((name) => typeof node.files[name] === 'string')) {
       summary.status = 'no-dump';
       return result;
     }
     let t = clock?.() ?? 0;
-    const dumps: (NodeDumpFile & { family: 4 | 6; legacy: boolean })[] = present.map((f) => ({
-      ...f,
-      file: `nodes/${node.name}/${f.name}`,
-      dump: parseIptablesSave(node.files[f.name]),
-    }));
+    const dumps = parseNodeDumps(node);
     if (clock) timings.parse = clock() - t;
-    for (const d of dumps) {
-      summary.ruleCount += d.dump.ruleCount;
-      summary.malformedLines += d.dump.malformed.length;
-    }
-    const main4 = dumps.find((d) => d.name === 'iptables-save.txt');
+    summary.ruleCount = ruleCount(dumps);
+    summary.malformedLines = malformedLineCount(dumps);
+    const main4 = dumps.iptables.find((d) => d.name === 'iptables-save.txt');
     if (main4?.dump.generator && main4.dump.generator.backend !== 'unknown') summary.iptablesBackend = main4.dump.generator.backend;
 
     t = clock?.() ?? 0;
     const usable = usableCluster(cluster);
-    const programmed: ProgrammedNode[] = [];
-    for (const family of [4, 6] as const) {
-      const chosen = pickDump(dumps.filter((d) => d.family === family));
-      if (!chosen) continue;
-      // The parser guesses the family from addresses; the file name is authoritative.
-      const dump: IptablesDump = chosen.dump.family === family ? chosen.dump : { ...chosen.dump, family };
-      programmed.push(decodeIptables(dump, { node: node.name, file: chosen.file, names: usable ? iptablesNames(usable, family) : null }));
+    const detection = detectMode(node.name, dumps, usable?.index ?? null);
+    const mode = detection.mode;
+    summary.mode = mode;
+    const expectedCache = new Map<4 | 6, ExpectedServicePort[] | null>();
+    const expectedOf = (family: 4 | 6): ExpectedServicePort[] | null => {
+      let e = expectedCache.get(family);
+      if (e === undefined) {
+        e = usable ? expectedFor(usable, node.name, family) : null;
+        expectedCache.set(family, e);
+      }
+      return e;
+    };
+    let programmed: ProgrammedNode[] = [];
+    if (mode !== 'unknown' && detection.captured) {
+      programmed = decodePlane({ node: node.name, mode, dumps, planes: detection.planes, cluster: usable, expected: expectedOf });
+    } else if (mode !== 'unknown') {
+      // kube-proxy reports a mode whose dumps were not captured: nothing to decode (limitations say so).
+      summary.status = 'no-dump';
     }
     if (clock) timings.decode = clock() - t;
     result.programmed = programmed;
@@ -78,17 +82,20 @@ export function analyzeNode(node: SnapshotNode, cluster: PreparedCluster | null,
     const findings: Finding[] = [];
     const contexts: NodeCheckContext[] = [];
     for (const p of programmed) {
-      const expected: ExpectedServicePort[] | null = usable ? expectedFor(usable, node.name, p.family) : null;
+      let expected = expectedOf(p.family);
+      // IPVS falls back to cluster endpoints where iptables/nftables drop (k/k#97081).
+      if (expected && mode === 'ipvs') expected = adjustExpectedForIpvs(expected);
       const ctx = buildNodeCheckContext(p, usable && expected ? { index: usable.index, expected } : null);
       contexts.push(ctx);
-      findings.push(...runNodeChecks(ctx));
+      findings.push(...runNodeChecks(ctx), ...runCatalogFamilyChecks(ctx));
     }
-    findings.push(...checkIptablesBackendSplit(node.name, dumps), ...checkDumpMalformed(node.name, dumps));
+    findings.push(...checkIptablesBackendSplit(node.name, dumps.iptables), ...checkDumpMalformed(node.name, dumps.iptables));
+    const level: NodeLevelContext = { node: node.name, mode, dumps, programmed, perFamily: contexts, index: usable?.index ?? null };
+    findings.push(...runNodeLevelChecks(level), ...runCatalogNodeChecks(level));
     result.findings = findings;
     result.digest = buildNodeDigest(node.name, contexts);
     if (clock) timings.check = clock() - t;
 
-    summary.mode = programmed.some((p) => p.servicePorts.length > 0) || dumps.some((d) => firstServiceJump(d.dump)) ? 'iptables' : 'unknown';
     for (const p of programmed) {
       summary.servicePorts += p.servicePorts.length;
       for (const sp of p.servicePorts) summary.backends += countBackends(sp.clusterPath?.backends, sp.localPath?.backends);
@@ -102,12 +109,14 @@ export function analyzeNode(node: SnapshotNode, cluster: PreparedCluster | null,
   return result;
 }
 
-/** The default-backend dump, unless only the legacy one holds kube-proxy Service rules. */
-function pickDump<T extends NodeDumpFile & { legacy: boolean }>(candidates: T[]): T | undefined {
-  const main = candidates.find((d) => !d.legacy);
-  const legacy = candidates.find((d) => d.legacy);
-  if (main && legacy && !firstServiceJump(main.dump) && firstServiceJump(legacy.dump)) return legacy;
-  return main ?? legacy;
+/** Rules of every iptables dump, rules + elements of the nft capture read, IPVS virtual servers. */
+function ruleCount(dumps: NodeDumps): number {
+  let n = 0;
+  for (const d of dumps.iptables) n += d.dump.ruleCount;
+  const nft = dumps.nft[0];
+  if (nft) n += nft.dump.ruleCount + nft.dump.elementCount;
+  if (dumps.ipvs) n += dumps.ipvs.dump.services.length;
+  return n;
 }
 
 function countBackends(...lists: ({ ip: string; port: number }[] | undefined)[]): number {

@@ -9,10 +9,12 @@ const API_CHECKS =
   'stale backends (rules to pods that are gone), not-ready backends, missing backends, Services not programmed, ' +
   'orphan rules of deleted Services, and the explanation of Services without endpoints';
 
-const OTHER_DUMPS: { match: (name: string) => boolean; what: string }[] = [
-  { match: (n) => n.startsWith('nft'), what: 'nftables' },
-  { match: (n) => n.startsWith('ipvsadm'), what: 'IPVS' },
-];
+/** The files each mode's Service rules are read from, for "not captured" messages. */
+const MODE_FILES: Record<string, string> = {
+  iptables: 'iptables-save.txt (and ip6tables-save.txt)',
+  nftables: 'nft.json or nft.txt (nft -j list ruleset / nft list ruleset)',
+  ipvs: 'ipvsadm.txt (ipvsadm -Ln --exact), with ipset.txt and ip-addr.txt',
+};
 
 export function collectLimitations(snapshot: SnapshotData, cluster: PreparedCluster | null, nodes: NodeAnalysis[]): string[] {
   const out: string[] = [];
@@ -23,8 +25,8 @@ export function collectLimitations(snapshot: SnapshotData, cluster: PreparedClus
         ? 'The snapshot has no cluster.json'
         : `cluster.json could not be used (${cluster && cluster.problems.length > 0 ? cluster.problems[0].reason : 'it holds no Service objects'})`;
     out.push(
-      `${why}, so only rule-level checks ran (load-balancing probabilities, chain-name hashes, iptables backend split, ` +
-        `cross-node differences, unreadable lines). Not checked, because they need the Service, EndpointSlice and Pod objects: ${API_CHECKS}. ` +
+      `${why}, so only rule-level checks ran (load-balancing probabilities, chain-name hashes, iptables backend split, proxy mode, ` +
+        `mode-switch leftovers, canary, cross-node differences, unreadable lines). Not checked, because they need the Service, EndpointSlice and Pod objects: ${API_CHECKS}. ` +
         'Capture it with: kubectl get services,endpointslices,pods,nodes -A -o json > cluster.json',
     );
   } else if (usable.problems.length > 0) {
@@ -36,12 +38,14 @@ export function collectLimitations(snapshot: SnapshotData, cluster: PreparedClus
     const s = n.summary;
     if (s.status === 'error') out.push(`Node ${s.node} was not analyzed: ${s.error ?? 'unknown error'}.`);
     if (s.status === 'no-dump') {
-      const other = OTHER_DUMPS.filter((o) => s.files.some(o.match)).map((o) => o.what);
       out.push(
-        other.length > 0
-          ? `Node ${s.node} has ${other.join(' and ')} dumps only; this version analyzes iptables dumps (iptables-save.txt), so nothing was checked there.`
-          : `Node ${s.node} has no iptables-save.txt, so nothing was checked there.`,
+        s.mode !== 'unknown'
+          ? `Node ${s.node} runs kube-proxy in ${s.mode} mode (proxy-mode.txt), but the snapshot has no ${MODE_FILES[s.mode]} for it, so its Service rules were not checked.`
+          : `Node ${s.node} has no kube-proxy data-plane dump (iptables-save.txt, nft.json / nft.txt or ipvsadm.txt), so nothing was checked there.`,
       );
+    }
+    if (s.status === 'analyzed' && s.mode === 'unknown') {
+      out.push(`Node ${s.node}: none of its dumps holds kube-proxy rules in any mode, so its Services were not checked (see the proxy-mode-mismatch note).`);
     }
   }
 
@@ -53,7 +57,11 @@ export function collectLimitations(snapshot: SnapshotData, cluster: PreparedClus
       out.push(`${missing.length} node(s) in cluster.json have no dumps in the snapshot, so their rules were not checked: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}.`);
     }
     const v6 = usable.state.services.some((s) => (s.spec.clusterIPs ?? [s.spec.clusterIP ?? '']).some((ip) => ip.includes(':')));
-    const noV6 = analyzed.filter((n) => !n.summary.files.some((f) => f.startsWith('ip6tables'))).map((n) => n.summary.node);
+    // nftables and IPVS captures show both families (dual-stack-parity reports a missing one);
+    // iptables keeps IPv6 in its own file.
+    const noV6 = analyzed
+      .filter((n) => n.summary.mode === 'iptables' && !n.summary.files.some((f) => f.startsWith('ip6tables')))
+      .map((n) => n.summary.node);
     if (v6 && noV6.length > 0) {
       out.push(`Some Services have IPv6 ClusterIPs but ${noV6.length} node(s) have no ip6tables-save.txt, so their IPv6 rules were not checked: ${noV6.slice(0, 10).join(', ')}.`);
     }

@@ -29,8 +29,15 @@ function joined(keys: Iterable<string>): string {
   return [...new Set(keys)].sort().join(',');
 }
 
+/** Backends that take new connections: an IPVS real server at weight 0 is draining, not serving. */
+function liveKeys(path: ProgrammedPath): string[] {
+  const keys: string[] = [];
+  for (const b of path.backends) if (b.weight !== 0) keys.push(endpointKey(b.ip, b.port));
+  return keys;
+}
+
 function pathSet(path: ProgrammedPath | undefined): string | undefined {
-  return path ? joined(path.backends.map((b) => endpointKey(b.ip, b.port))) : undefined;
+  return path ? joined(liveKeys(path)) : undefined;
 }
 
 function epSet(eps: ExpectedEndpoint[]): string {
@@ -44,7 +51,7 @@ function firstEvidence(path: ProgrammedPath | undefined): Evidence | undefined {
 
 function unionSet(sps: ProgrammedServicePort[], policy: 'cluster' | 'local'): string | undefined {
   const paths = pathsOf(sps, policy);
-  return paths.length ? joined(paths.flatMap((p) => p.backends.map((b) => endpointKey(b.ip, b.port)))) : undefined;
+  return paths.length ? joined(paths.flatMap(liveKeys)) : undefined;
 }
 
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeSnapshot } from '../../../../core/common/analyze/analyzeSnapshot';
 import { iptablesEndpointChainName } from '../../../../core/common/kube/chainNames';
-import type { AnalysisResult, Finding } from '../../../../core/common/model';
+import { CATALOG_FAMILY_CHECKS, CATALOG_NODE_CHECKS } from '../../../../core/common/checks/catalog';
+import type { AnalysisResult, CheckId, Finding } from '../../../../core/common/model';
 import { NODE, OVERALL_RULES, overallCluster, snapshotOf } from './_overallSnapshot';
 import type { OverallCluster } from './_overallSnapshot';
 
@@ -9,6 +10,13 @@ const NOW = new Date('2025-01-01T00:00:00Z');
 
 function run(c: OverallCluster | null, nodes?: Record<string, string>): AnalysisResult {
   return analyzeSnapshot(snapshotOf(c, nodes), { now: NOW, version: 'test' });
+}
+
+/** The wider catalog's checks (tested in test/core/common/checks/catalog); this file is about the core ones. */
+const CATALOG = new Set<CheckId>([...CATALOG_FAMILY_CHECKS, ...CATALOG_NODE_CHECKS].map((c) => c.id).concat('publish-not-ready', 'endpointslice-hygiene'));
+
+function core(findings: Finding[]): Finding[] {
+  return findings.filter((f) => !CATALOG.has(f.check));
 }
 
 function brief(f: Finding) {
@@ -112,7 +120,7 @@ describe('analyzeSnapshot on kube-proxy TestOverallIPTablesRules', () => {
     const cluster = overallCluster();
     c.mutate(cluster);
     const res = run(cluster);
-    expect(res.findings.map(brief)).toEqual(c.expect);
+    expect(core(res.findings).map(brief)).toEqual(c.expect);
     expect(res.nodes).toEqual([expect.objectContaining({ node: NODE, status: 'analyzed', mode: 'iptables', servicePorts: 6, malformedLines: 0 })]);
     for (const f of res.findings) expect(f.evidence.length).toBeGreaterThan(0);
   });
@@ -124,8 +132,13 @@ describe('analyzeSnapshot on kube-proxy TestOverallIPTablesRules', () => {
       tool: { name: 'proxyscope', version: 'test' },
       generatedAt: '2025-01-01T00:00:00.000Z',
       snapshot: { source: 'test', nodes: [NODE], cluster: { services: 6, endpointSlices: 5, pods: 6, nodes: 1 } },
-      counts: { critical: 0, high: 1, medium: 0, low: 0, info: 0 },
+      // no-endpoints (svc6); the catalog's notes on svc5's NodePort and svc2's ETP=Local DROP.
+      counts: { critical: 0, high: 1, medium: 0, low: 0, info: 2 },
     });
+    expect(res.findings.filter((f) => CATALOG.has(f.check)).map((f) => [f.check, f.service])).toEqual([
+      ['source-ranges', 'ns5/svc5'],
+      ['local-policy-black-hole', 'ns2/svc2'],
+    ]);
   });
 
   it('is deterministic', () => {
@@ -150,7 +163,7 @@ describe('analyzeSnapshot on kube-proxy TestOverallIPTablesRules', () => {
   it('compares nodes: the outdated node is named once by its backend findings, and as the minority without cluster.json', () => {
     const moved = moveEndpoint(OVERALL_RULES, 'ns4/svc4:p80', '10.180.0.4', '10.180.0.8');
     const nodes = { [NODE]: OVERALL_RULES, n2: OVERALL_RULES, n3: moved };
-    const withCluster = run(overallCluster(), nodes).findings.filter((f) => f.node === 'n3').map(brief);
+    const withCluster = core(run(overallCluster(), nodes).findings).filter((f) => f.node === 'n3').map(brief);
     expect(withCluster).toEqual([
       { check: 'stale-backend', severity: 'critical', node: 'n3', service: 'ns4/svc4', endpoint: '10.180.0.8:80', pod: null },
       { check: 'missing-backend', severity: 'high', node: 'n3', service: 'ns4/svc4', endpoint: '10.180.0.4:80', pod: 'ns4/svc4-a' },
@@ -165,7 +178,8 @@ describe('analyzeSnapshot on kube-proxy TestOverallIPTablesRules', () => {
     snap.nodes.push({ name: 'weird', files: { 'iptables-save.txt': '\u0000garbage\n*nat\n-A\nCOMMIT\n' } });
     const res = analyzeSnapshot(snap, { now: NOW });
     expect(res.nodes.map((n) => [n.node, n.status])).toEqual([[NODE, 'analyzed'], ['empty', 'no-dump'], ['weird', 'analyzed']]);
-    expect(res.limitations.some((l) => l.includes('Node empty has no iptables-save.txt'))).toBe(true);
+    expect(res.limitations).toContain('Node empty has no kube-proxy data-plane dump (iptables-save.txt, nft.json / nft.txt or ipvsadm.txt), so nothing was checked there.');
+    expect(res.limitations).toContain('Node weird: none of its dumps holds kube-proxy rules in any mode, so its Services were not checked (see the proxy-mode-mismatch note).');
     expect(res.findings.some((f) => f.check === 'dump-malformed' && f.node === 'weird')).toBe(true);
   });
 });
