@@ -1,4 +1,4 @@
-// Regenerates assets/demo (the snapshot `proxyscope demo` analyses). Needs the real iptables and
+// Regenerates assets/demo (the snapshot `proxyscope demo` analyses). Needs the real iptables, nft, ipset and
 // unprivileged user namespaces (see test/helpers/netns.ts).
 //   node scripts/run-ts.mjs scripts/make-demo.ts [--out assets/demo]
 import { resolve } from 'node:path';

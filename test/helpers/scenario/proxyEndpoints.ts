@@ -150,7 +150,9 @@ export interface EndpointSets {
 /** kube-proxy's endpoint choice for one node, without topology hints. */
 export function endpointSets(sp: ProxyServicePort, nodeName: string): EndpointSets {
   const eps = sp.endpoints;
-  const usesCluster = !sp.internalLocal || (sp.externallyAccessible && !sp.externalLocal);
+  // pkg/proxy/serviceport.go UsesClusterEndpoints: KUBE-EXT / external- chains send pod and node-local
+  // traffic to the cluster chain even when externalTrafficPolicy is Local.
+  const usesCluster = !sp.internalLocal || sp.externallyAccessible;
   const usesLocal = sp.internalLocal || sp.externalLocal;
   let cluster: ProxyEndpoint[] = [];
   if (usesCluster) {
