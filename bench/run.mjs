@@ -13,6 +13,8 @@
 // Reports medians and the goal ratios; `--write` replaces the results section of BENCHMARKS.md.
 //
 // Options: --sizes=1000,10000,30000  --runs=<n> (default 5 up to 1k, 3 above)  --write  --keep
+// Then the conntrack parsing benchmark (bench/conntrack.mjs): --no-conntrack skips it,
+// --conntrack-only runs only it.
 import { spawnSync } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -20,6 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { bundleTs } from '../scripts/run-ts.mjs';
+import { conntrackBench } from './conntrack.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const opt = (name, fallback) => {
@@ -136,6 +139,7 @@ function machine() {
 }
 
 async function main() {
+  if (flag('conntrack-only')) return conntrackBench({ write: flag('write'), keep: flag('keep') });
   if (!existsSync(join(ROOT, 'out', 'cli', 'proxyscope.cjs'))) throw new Error('the CLI is not built: run `npm run build` (npm run bench does)');
   const tmp = mkdtempSync(join(os.tmpdir(), 'proxyscope-bench-'));
   const results = { machine: machine(), sizes: [] };
@@ -201,6 +205,7 @@ async function main() {
   writeFileSync(join(os.tmpdir(), 'proxyscope-bench-results.json'), JSON.stringify(results, null, 2));
   log(`raw results: ${join(os.tmpdir(), 'proxyscope-bench-results.json')}`);
   if (flag('write')) writeBenchmarks(md);
+  if (!flag('no-conntrack')) await conntrackBench({ write: flag('write'), keep: flag('keep') });
 }
 
 function goals(r) {
