@@ -50,7 +50,7 @@ describe('assets/demo', () => {
     );
     expect(result.nodes.map((n) => [n.node, n.status, n.mode, n.iptablesBackend])).toEqual([
       ...['cp-1', 'worker-1', 'worker-2', 'worker-3'].map((n) => [n, 'analyzed', 'iptables', 'nf_tables']),
-      ['worker-4', 'analyzed', 'nftables', 'nf_tables'],
+      ['worker-4', 'analyzed', 'nftables', undefined],
       ['worker-5', 'analyzed', 'ipvs', 'nf_tables'],
     ]);
     expect(result.limitations).toEqual([]);

@@ -51,14 +51,17 @@ export function analyzeNode(node: SnapshotNode, cluster: PreparedCluster | null,
     if (clock) timings.parse = clock() - t;
     summary.ruleCount = ruleCount(dumps);
     summary.malformedLines = malformedLineCount(dumps);
-    const main4 = dumps.iptables.find((d) => d.name === 'iptables-save.txt');
-    if (main4?.dump.generator && main4.dump.generator.backend !== 'unknown') summary.iptablesBackend = main4.dump.generator.backend;
 
     t = clock?.() ?? 0;
     const usable = usableCluster(cluster);
     const detection = detectMode(node.name, dumps, usable?.index ?? null);
     const mode = detection.mode;
     summary.mode = mode;
+    // The iptables backend (nf_tables / legacy) matters where kube-proxy writes iptables rules.
+    const main4 = dumps.iptables.find((d) => d.name === 'iptables-save.txt');
+    if ((mode === 'iptables' || mode === 'ipvs') && main4?.dump.generator && main4.dump.generator.backend !== 'unknown') {
+      summary.iptablesBackend = main4.dump.generator.backend;
+    }
     const expectedCache = new Map<4 | 6, ExpectedServicePort[] | null>();
     const expectedOf = (family: 4 | 6): ExpectedServicePort[] | null => {
       let e = expectedCache.get(family);
