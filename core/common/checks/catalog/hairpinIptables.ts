@@ -1,5 +1,4 @@
 import type { Evidence, Finding, IptChain, IptablesDump, ProgrammedNode } from '../../model';
-import { stripPrefixLength } from '../../parse/iptablesRule';
 import type { ParsedFile } from '../nodeLevel';
 import { findingPort, formatEndpoint, protocolOf, serviceRef } from '../keys';
 import { grepRules } from '../nextSteps';
@@ -17,12 +16,15 @@ export function iptablesHairpin(node: string, p: ProgrammedNode, dump: ParsedFil
   if (!nat || p.servicePorts.length === 0) return [];
   const out: Finding[] = [];
   const tool = p.family === 6 ? 'ip6tables-save' : 'iptables-save';
+  // One pass over ~50k backends at 10k Services: a KUBE-SEP chain belongs to one Service port,
+  // so one set of visited chains serves the whole node.
+  const seen = new Set<string>();
   for (const sp of p.servicePorts) {
     let gap: HairpinGap | undefined;
     let firstChain = '';
-    const seen = new Set<string>();
-    for (const path of [sp.clusterPath, sp.localPath]) {
-      for (const b of path?.backends ?? []) {
+    for (const path of sp.localPath ? [sp.clusterPath, sp.localPath] : [sp.clusterPath]) {
+      if (!path) continue;
+      for (const b of path.backends) {
         if (!b.chain || seen.has(b.chain)) continue;
         seen.add(b.chain);
         const chain = nat.get(b.chain);
@@ -58,9 +60,18 @@ export function iptablesHairpin(node: string, p: ProgrammedNode, dump: ParsedFil
 function hasHairpin(chain: IptChain, ip: string): boolean {
   for (const r of chain.rules) {
     if (r.target !== 'KUBE-MARK-MASQ' || !r.source || r.source.negated) continue;
-    if (stripPrefixLength(r.source.value) === ip) return true;
+    if (isHostAddress(r.source.value, ip)) return true;
   }
   return false;
+}
+
+/** `ip`, `ip/32` or `ip/128` (what iptables-save prints for a host source), without slicing. */
+function isHostAddress(value: string, ip: string): boolean {
+  if (!value.startsWith(ip)) return false;
+  if (value.length === ip.length) return true;
+  if (value.charCodeAt(ip.length) !== 47) return false; // '/'
+  const len = value.length - ip.length - 1;
+  return (len === 2 && value.endsWith('32')) || (len === 3 && value.endsWith('128'));
 }
 
 /** A few Service entry rules, to show the dump does hold kube-proxy rules. */
