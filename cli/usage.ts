@@ -11,7 +11,8 @@ Usage:
   proxyscope --version
 
 A snapshot is a directory or a .tar.gz holding cluster.json (kubectl get svc,endpointslices,pods,nodes -A -o json)
-and nodes/<node>/iptables-save.txt (plus ip6tables-save.txt, iptables-legacy-save.txt, node.json).
+and, per node, nodes/<node>/ with what kube-proxy programmed: iptables-save.txt (+ ip6tables-save.txt,
+iptables-legacy-save.txt), nft.json / nft.txt, ipvsadm.txt + ipset.txt + ip-addr.txt, conntrack.txt, node.json.
 
 Exit codes: 0 no findings at or above --fail-on, 1 findings at or above it, 2 usage or input error.
 `;
