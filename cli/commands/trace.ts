@@ -1,4 +1,4 @@
-import { parseIp } from '../../core/common/trace/ipMath';
+import { parseIp } from '../../core/common/ip/ipMath';
 import { renderTraceText } from '../../core/common/trace/renderTraceText';
 import { traceNode } from '../../core/common/trace/traceNode';
 import { traceOptionsFromCluster } from '../../core/common/trace/traceOptionsFromCluster';

@@ -1,6 +1,6 @@
 import type { IpsetDump, IpsetMember, IpsetSet } from '../model/ipset';
-import type { Cidr } from './ipMath';
-import { canonicalIp, cidrContainsIp, parseCidr } from './ipMath';
+import type { Cidr } from '../ip/ipMath';
+import { canonicalIp, cidrContainsIp, parseCidr } from '../ip/ipMath';
 import type { Fact } from './traceFacts';
 import { srcInCidr } from './traceFacts';
 import { factCond } from './traceConditions';

@@ -1,6 +1,6 @@
 import type { IpsetDump } from '../model/ipset';
 import type { IptMatch, IptOption, IptRule } from '../model/iptables';
-import { parseIp } from './ipMath';
+import { parseIp } from '../ip/ipMath';
 import { conntrackMatch, ipvsMatch, unknownModule } from './iptablesStateMatch';
 import { ipsetMatch } from './ipsetLookup';
 import type { Cond } from './traceConditions';

@@ -1,5 +1,5 @@
 import type { IptMatch } from '../model/iptables';
-import { cidrContainsIp, parseCidr, parseIp } from './ipMath';
+import { cidrContainsIp, parseCidr, parseIp } from '../ip/ipMath';
 import type { IptMatchEnv, RuleEval } from './iptablesMatch';
 import type { Cond } from './traceConditions';
 import { factCond } from './traceConditions';

@@ -1,7 +1,7 @@
 import type { IpsetDump } from '../model/ipset';
 import type { IptablesDump, IptChain, IptRule } from '../model/iptables';
 import { dnatDestination, targetOption } from '../parse/iptablesRule';
-import { formatIp, hostPort, parseIp } from './ipMath';
+import { formatIp, hostPort, parseIp } from '../ip/ipMath';
 import type { IptMatchEnv, RuleEval } from './iptablesMatch';
 import { evalIptRule } from './iptablesMatch';
 import { markOnlyBits, markTarget } from './iptablesMarks';

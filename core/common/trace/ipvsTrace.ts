@@ -1,5 +1,5 @@
 import type { IpvsDump, IpvsRealServer, IpvsVirtualService } from '../model/ipvs';
-import { canonicalIp, formatIp, hostPort, parseIp } from './ipMath';
+import { canonicalIp, formatIp, hostPort, parseIp } from '../ip/ipMath';
 import { finishAccepted } from './iptablesTrace';
 import type { PathState, SideSpec, TraceEnv } from './tracePath';
 import { finish, fork } from './tracePath';

@@ -1,6 +1,6 @@
 import type { NftElement, NftMatch, NftRule, NftSet, NftTable } from '../model/nft';
-import type { ParsedIp } from './ipMath';
-import { addressSpecContains, canonicalIp, formatIp, parseCidr, parseIp } from './ipMath';
+import type { ParsedIp } from '../ip/ipMath';
+import { addressSpecContains, canonicalIp, formatIp, parseCidr, parseIp } from '../ip/ipMath';
 import type { RuleEval } from './iptablesMatch';
 import type { Cond } from './traceConditions';
 import { factCond } from './traceConditions';

@@ -1,5 +1,5 @@
 import type { NftChain, NftRule, NftTable, NftVerdict } from '../model/nft';
-import { formatIp, hostPort, parseIp } from './ipMath';
+import { formatIp, hostPort, parseIp } from '../ip/ipMath';
 import { finishAccepted } from './iptablesTrace';
 import type { NftMatchEnv } from './nftMatch';
 import { evalNftRule, isRedirect, lookupElements, namedSet, nftMarkSet } from './nftMatch';

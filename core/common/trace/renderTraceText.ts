@@ -1,5 +1,5 @@
 import { visibleText as v } from '../report/visibleText';
-import { hostPort } from './ipMath';
+import { hostPort } from '../ip/ipMath';
 import type { PlaneTrace, TraceOutcome, TraceResult, TraceStep } from './traceTypes';
 
 // Terminal rendering of a TraceResult: per data plane, every rule met (line number, raw text, a

@@ -1,5 +1,5 @@
-import type { Cidr } from './ipMath';
-import { cidrWithin, cidrsOverlap } from './ipMath';
+import type { Cidr } from '../ip/ipMath';
+import { cidrWithin, cidrsOverlap } from '../ip/ipMath';
 
 // Facts the trace cannot know from the dumps (the source address when --from is not given, the
 // input interface, whether a client has a session-affinity entry, ...). A rule that depends on

@@ -1,5 +1,5 @@
-import type { Cidr, ParsedIp } from './ipMath';
-import { canonicalIp, cidrContainsIp, formatIp, isLoopback, parseCidr } from './ipMath';
+import type { Cidr, ParsedIp } from '../ip/ipMath';
+import { canonicalIp, cidrContainsIp, formatIp, isLoopback, parseCidr } from '../ip/ipMath';
 import type { Cond } from './traceConditions';
 import { factCond, knownAtom, knownSrcIn, negate, srcCond } from './traceConditions';
 import type { PathState, TraceEnv } from './tracePath';

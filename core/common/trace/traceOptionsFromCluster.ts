@@ -1,5 +1,5 @@
 import { parseClusterJson } from '../kube/clusterState';
-import { parseIp } from './ipMath';
+import { parseIp } from '../ip/ipMath';
 import type { TraceOptions } from './traceTypes';
 
 // The facts about one node the trace takes from cluster.json: its addresses (Node

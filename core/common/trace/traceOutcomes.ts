@@ -1,5 +1,5 @@
-import type { Cidr } from './ipMath';
-import { cidrContainsIp, parseIp } from './ipMath';
+import type { Cidr } from '../ip/ipMath';
+import { cidrContainsIp, parseIp } from '../ip/ipMath';
 import type { Cond } from './traceConditions';
 import { clauseKey, clauseText, condKey, knownSrcIn, simplifyClause } from './traceConditions';
 import type { LeafOutcome, TreeNode } from './tracePath';

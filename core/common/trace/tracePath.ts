@@ -1,6 +1,6 @@
 import type { Cond } from './traceConditions';
 import { clauseText, consistent, exclusiveCases } from './traceConditions';
-import type { Cidr, ParsedIp } from './ipMath';
+import type { Cidr, ParsedIp } from '../ip/ipMath';
 import { step } from './traceSteps';
 import type { TraceHit, TraceOutcomeKind, TracePlane, TraceQuery, TraceStep } from './traceTypes';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addressSpecContains, canonicalIp, cidrContainsIp, cidrWithin, formatIp, parseCidr, parseIp } from '../../../../core/common/trace/ipMath';
+import { addressSpecContains, canonicalIp, cidrContainsIp, cidrWithin, formatIp, parseCidr, parseIp } from '../../../../core/common/ip/ipMath';
 import { consistent, knownSrcIn, simplifyClause, srcCond, clauseText, factCond } from '../../../../core/common/trace/traceConditions';
 
 // Address arithmetic and the source-address facts the trace reasons with.

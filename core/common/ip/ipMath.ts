@@ -1,4 +1,4 @@
-// Address arithmetic for the packet trace: IPv4/IPv6 addresses and CIDRs as bigints, so a rule's
+// Address arithmetic (packet trace, source-range checks): IPv4/IPv6 addresses and CIDRs as bigints, so a rule's
 // `-s 10.244.0.0/16`, an nft `ip6 daddr fd00::/112` or an ipset `hash:net` member can be compared
 // with the traced packet. Pure and allocation-light; parsed CIDRs are cached by text because the
 // same few prefixes repeat on thousands of rules.
