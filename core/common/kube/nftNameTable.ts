@@ -1,8 +1,6 @@
 import type { Service, ServicePortId } from '../model';
 import { hashAndTruncate, nftServiceChainBase } from './chainNames';
-import { namespaceOf } from './clusterIndex';
-import { frontendKey } from './iptablesNameTable';
-import { clusterIPByFamily, familyIPs, l4Protocol, loadBalancerVIPs } from './serviceFamilyView';
+import { addFrontends, eachServicePort } from './frontendTable';
 
 // Reverse lookup from what an nftables dump shows to the Service port it belongs to. kube-proxy's
 // nftables proxier names the service-, local-, external- and firewall- chains of a port
@@ -24,37 +22,14 @@ export interface NftNameTable {
   byFrontend: Map<string, ServicePortId>;
 }
 
-const NONE: string[] = [];
-
 export function buildNftNameTable(services: Service[], family: 4 | 6): NftNameTable {
   const byHash = new Map<string, NftNameEntry>();
   const byFrontend = new Map<string, ServicePortId>();
-  // Walked last to first with plain `set`, so the first Service wins a duplicate key.
-  for (let s = services.length - 1; s >= 0; s--) {
-    const service = services[s];
-    if (!service || !service.metadata || !service.spec) continue;
-    const ports = service.spec.ports;
-    if (!ports || ports.length === 0) continue;
-    // kube-proxy programs a family only for Services with a ClusterIP of that family.
-    const clusterIP = clusterIPByFamily(service, family);
-    const externalIPs = clusterIP === undefined ? NONE : familyIPs(service.spec.externalIPs, family);
-    const lbIPs = clusterIP === undefined ? NONE : loadBalancerVIPs(service, family);
-    const namespace = namespaceOf(service.metadata);
-    const name = service.metadata.name;
-    for (const port of ports) {
-      if (!port) continue;
-      const id: ServicePortId = { namespace, name, portName: port.name ?? '', protocol: l4Protocol(port.protocol) };
-      // Every Service port, proxied or not: a chain for it is still *its* chain.
-      const suffix = hashAndTruncate(nftServiceChainBase(namespace, name, id.protocol, id.portName));
-      byHash.set(suffix.slice(0, 8), { id, suffix });
-      if (clusterIP === undefined || typeof port.port !== 'number') continue;
-      byFrontend.set(frontendKey('cluster-ip', clusterIP, id.protocol, port.port), id);
-      for (const ip of externalIPs) byFrontend.set(frontendKey('external-ip', ip, id.protocol, port.port), id);
-      for (const ip of lbIPs) byFrontend.set(frontendKey('load-balancer', ip, id.protocol, port.port), id);
-      if (typeof port.nodePort === 'number' && port.nodePort > 0) {
-        byFrontend.set(frontendKey('node-port', undefined, id.protocol, port.nodePort), id);
-      }
-    }
-  }
+  eachServicePort(services, family, (id, port, service, clusterIP) => {
+    // Every Service port, proxied or not: a chain for it is still *its* chain.
+    const suffix = hashAndTruncate(nftServiceChainBase(id.namespace, id.name, id.protocol, id.portName));
+    byHash.set(suffix.slice(0, 8), { id, suffix });
+    addFrontends(byFrontend, id, port, service, clusterIP, family);
+  });
   return { byHash, byFrontend };
 }
