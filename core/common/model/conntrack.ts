@@ -27,6 +27,14 @@ export interface ConntrackTuple {
   bytes?: number;
 }
 
+/**
+ * One flow, as the checks read it. Only what they need is kept eagerly, flat on the entry (one
+ * fixed shape, no nested objects): a busy node lists 100k+ flows and every allocated object and
+ * string costs parse time and GC. The rest of the line (ICMP type/code/id, GRE keys, per-direction
+ * zones and counters, ktimestamps, secctx, helper, labels, the `-o id` conntrack id, every
+ * `key=value` token in order) is re-read from `raw` on demand by `conntrackDetail(entry)` /
+ * `conntrackFields(entry)` (core/common/parse/conntrack.ts).
+ */
 export interface ConntrackEntry {
   /** 1-based line number in the dump. */
   line: number;
@@ -34,11 +42,6 @@ export interface ConntrackEntry {
   raw: string;
   /** `-E` event type (`[NEW]`, `[UPDATE]`, `[DESTROY]`). */
   event?: ConntrackEventType;
-  /** `-E -o timestamp` prefix `[1700000000.123456]`, without brackets. */
-  eventTime?: string;
-  /** `-o extended` layer 3 (`ipv4 2`, `ipv6 10`). */
-  l3?: string;
-  l3Num?: number;
   /** Layer 4 name as printed (`tcp`, `udp`, `icmp`, `icmpv6`, `sctp`, `unknown`, ...) and number. */
   protocol: string;
   protoNum: number;
@@ -46,19 +49,39 @@ export interface ConntrackEntry {
   timeout?: number;
   /** TCP / SCTP / DCCP state word (`ESTABLISHED`, `TIME_WAIT`, ...). UDP and ICMP have none. */
   state?: string;
-  /** Original direction. For a DNATed Service flow, `original.dst:dport` is the Service IP:port. */
-  original: ConntrackTuple;
-  /** Reply direction. For a DNATed flow, `reply.src:sport` is the endpoint actually chosen. */
-  reply?: ConntrackTuple;
+  /** Original direction. For a DNATed Service flow, `origDst:origDport` is the Service IP:port. */
+  origSrc: string;
+  origDst: string;
+  origSport?: number;
+  origDport?: number;
+  /**
+   * Reply direction; `replySrc` is undefined when the line has no reply tuple. For a DNATed flow,
+   * `replySrc:replySport` is the endpoint actually chosen.
+   */
+  replySrc?: string;
+  replyDst?: string;
+  replySport?: number;
+  replyDport?: number;
   unreplied: boolean;
   assured: boolean;
+  mark?: number;
+  zone?: number;
+}
+
+/** Everything one entry line holds, re-read from its `raw` by `conntrackDetail(entry)`. */
+export interface ConntrackDetail extends ConntrackEntry {
+  /** `-E -o timestamp` prefix `[1700000000.123456]`, without brackets. */
+  eventTime?: string;
+  /** `-o extended` layer 3 (`ipv4 2`, `ipv6 10`). */
+  l3?: string;
+  l3Num?: number;
+  original: ConntrackTuple;
+  reply?: ConntrackTuple;
   /** `[OFFLOAD]` / `[HW_OFFLOAD]` (flowtable offload; printed instead of `[ASSURED]`). */
   offload: boolean;
   hwOffload: boolean;
-  mark?: number;
   secmark?: number;
   secctx?: string;
-  zone?: number;
   /** `delta-time=` seconds since creation (nf_conntrack_timestamp). */
   deltaTime?: number;
   /** `-o ktimestamp` `[start=...]` / `[stop=...]`, as printed. */
@@ -71,8 +94,7 @@ export interface ConntrackEntry {
   labels?: string[];
   /**
    * Every `key=value` token in order, flattened as `[key0, value0, key1, value1, ...]`: keys
-   * repeat (`src`/`dst` once per direction), so a Map would lose them. One array instead of one
-   * pair array per token keeps 100k-entry dumps cheap.
+   * repeat (`src`/`dst` once per direction), so a Map would lose them.
    */
   fields: string[];
   /** Bracketed flags in order, without brackets (`UNREPLIED`, `ASSURED`, ...). */

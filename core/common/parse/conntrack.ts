@@ -1,5 +1,9 @@
-import type { ConntrackDump, ConntrackEntry, ConntrackEventType, ConntrackTuple } from '../model/conntrack';
+import type { ConntrackDetail, ConntrackDump, ConntrackEntry, ConntrackEventType } from '../model/conntrack';
 import { isShellEcho } from './ipAddr';
+import type { Lexer } from './conntrackLex';
+import { isKey, isLowerWord, isPort, isTimestamp, K_DPORT, K_DST, K_ID, K_MARK, K_OTHER, K_SPORT, K_SRC, K_USE, K_ZONE, K_ZONE_DIR, keyOf, newFinder, next, NUMERIC, num, sameText, skip, word, wordEnd } from './conntrackLex';
+import type { Sink } from './conntrackSink';
+import { newSink, sinkFlag, sinkToken } from './conntrackSink';
 
 // Parser for conntrack-tools text output: `conntrack -L` (default and `-o extended,id,ktimestamp`)
 // and `conntrack -E` events. Line layout from libnetfilter_conntrack src/conntrack/
@@ -9,38 +13,66 @@ import { isShellEcho } from './ipAddr';
 //   [secmark=] [secctx=] [zone=] [delta-time=] [[start=..] [stop=..]] [helper=] [use=] [id=] [labels=]
 // Grammar notes: /work/shared/reference/dump-formats.md §5.
 //
-// Hot path: a busy node lists 100k+ flows (~17 MB). One indexOf('\n') per line, then a charCode
-// scan of the line; keys are matched against constants instead of being sliced, numbers are read
-// from char codes, no regex per token (regexes only run on the rare non-entry lines).
+// Hot path: a busy node lists 100k+ flows (~17 MB) and `conntrack -L` prints them in ~0.4 s;
+// parsing must take at most half that, from a cold start. Per line: one indexOf('\n'), then a
+// scan that finds blanks / `=` / `]` with indexOf (conntrackLex.ts), recognises the keys of
+// every line in place from char codes, reads numbers from char codes, slices no token it does
+// not keep, and builds ONE flat object plus the address strings the checks read (a reply
+// address equal to an original one reuses that string). No regex except on non-entry lines.
+// Allocation was the cost of the former eager model (a `fields` array, two tuple objects,
+// every value sliced: ~1 KB and ~40% GC per entry, now ~310 bytes); what the checks do not read
+// is re-read from `raw` on demand by conntrackDetail(), running this same scanner with a Sink
+// (conntrackSink.ts) that collects everything.
 
 const TOOLS = ['conntrack'];
 const XML_PROBLEM = '`conntrack -o xml` output is not supported: capture with `conntrack -L` (optionally `-o extended`)';
 const SUMMARY = /^conntrack v(\S+) \(conntrack-tools\): (.*)$/;
 const SUMMARY_COUNT = /^(\d+) flow entries have been (\w+)/;
 
-// Key codes (plain numbers: keys are matched on the hot path without slicing them).
-// Codes up to K_ZONE_DIR belong to the current tuple; the others are entry-level and close it.
-const K_SRC = 0, K_DST = 1, K_SPORT = 2, K_DPORT = 3, K_TYPE = 4, K_CODE = 5, K_ID = 6, K_SRCKEY = 7, K_DSTKEY = 8;
-const K_PACKETS = 9, K_BYTES = 10, K_ZONE_DIR = 11, K_MARK = 12, K_SECMARK = 13, K_SECCTX = 14, K_ZONE = 15;
-const K_DELTA = 16, K_HELPER = 17, K_USE = 18, K_LABELS = 19, K_OTHER = 20;
-const KEYS = ['src', 'dst', 'sport', 'dport', 'type', 'code', 'id', 'srckey', 'dstkey', 'packets', 'bytes', '', 'mark',
-  'secmark', 'secctx', 'zone', 'delta-time', 'helper', 'use', 'labels'];
+/** Size of the per-parse cache of short repeated words (protocol names, TCP states). */
+const WORDS = 64;
 
-interface Ctx {
+interface Ctx extends Lexer {
   dump: ConntrackDump;
-  t: string;
-  /** Scratch arrays reused across lines; each entry gets an exact-size copy. */
-  fields: string[];
-  flags: string[];
+  /** What scanHead() and scanTokens() read from the current line. */
+  r: Scan;
 }
 
-/** Decimal strings of 0..65535, shared across entries (ports, marks, counters repeat a lot). */
-const NUM_TEXT: string[] = [];
+/**
+ * One line as read, reused for every line. The tuples are offsets into the text (-1 = not
+ * seen): addresses are sliced only once the line is known to be an entry.
+ */
+interface Scan {
+  event: ConntrackEventType | undefined;
+  /** Layer 4 name t[protoA, protoB) and number. */
+  protoA: number;
+  protoB: number;
+  protoNum: number;
+  timeout: number;
+  state: string | undefined;
+  oSrcA: number; oSrcB: number; oDstA: number; oDstB: number; oSport: number; oDport: number;
+  rSrcA: number; rSrcB: number; rDstA: number; rDstB: number; rSport: number; rDport: number;
+  unreplied: boolean;
+  assured: boolean;
+  mark: number;
+  zone: number;
+}
+
+function emptyDump(): ConntrackDump {
+  return { entries: [], summaries: [], extended: false, events: false, unsupportedLines: 0, skipped: 0, lineCount: 0, malformed: [] };
+}
+
+function newCtx(dump: ConntrackDump, t: string, words: number): Ctx {
+  return {
+    dump, t, words: new Array<string | undefined>(words).fill(undefined), sp: newFinder(' '), eq: newFinder('='), br: newFinder(']'), tab: newFinder('\t'), tabs: false,
+    r: { event: undefined, protoA: 0, protoB: 0, protoNum: 0, timeout: -1, state: undefined, oSrcA: -1, oSrcB: -1, oDstA: -1, oDstB: -1, oSport: -1, oDport: -1, rSrcA: -1, rSrcB: -1, rDstA: -1, rDstB: -1, rSport: -1, rDport: -1, unreplied: false, assured: false, mark: -1, zone: -1 } };
+}
 
 export function parseConntrack(text: string): ConntrackDump {
-  const dump: ConntrackDump = { entries: [], summaries: [], extended: false, events: false, unsupportedLines: 0, skipped: 0, lineCount: 0, malformed: [] };
+  const dump = emptyDump();
   const input = typeof text === 'string' ? text : '';
-  const ctx: Ctx = { dump, t: input, fields: [], flags: [] };
+  const ctx = newCtx(dump, input, WORDS);
+  const entries = dump.entries;
   const len = input.length;
   let lineNo = 0;
   let pos = 0;
@@ -50,10 +82,11 @@ export function parseConntrack(text: string): ConntrackDump {
     lineNo++;
     const end = nl > pos && input.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
     try {
-      parseLine(ctx, pos, end, lineNo);
-    } catch (e) {
+      const e = scanLine(ctx, pos, end, lineNo, null);
+      if (e !== undefined) entries.push(e);
+    } catch (err) {
       // Never throw on input; an exception here is a parser bug, reported against the line.
-      dump.malformed.push({ line: lineNo, raw: input.slice(pos, end), reason: `internal parser error: ${String(e)}` });
+      dump.malformed.push({ line: lineNo, raw: input.slice(pos, end), reason: `internal parser error: ${String(err)}` });
     }
     pos = nl + 1;
   }
@@ -61,267 +94,266 @@ export function parseConntrack(text: string): ConntrackDump {
   return dump;
 }
 
-function isSpace(c: number): boolean {
-  return c === 32 || c === 9;
-}
-
-/** Index of the first non-blank char at or after i. */
-function skip(t: string, i: number, end: number): number {
-  while (i < end && isSpace(t.charCodeAt(i))) i++;
-  return i;
-}
-
-/** Index of char code `ch` in t[i, end), or -1 (bounded: never scans past the line). */
-function charIn(t: string, ch: number, i: number, end: number): number {
-  for (; i < end; i++) if (t.charCodeAt(i) === ch) return i;
-  return -1;
-}
-
-/** End of the word starting at i. */
-function wordEnd(t: string, i: number, end: number): number {
-  while (i < end && !isSpace(t.charCodeAt(i))) i++;
-  return i;
-}
-
-/** Digits in t[a, b) as a number, or -1 when empty / not all digits. */
-function num(t: string, a: number, b: number): number {
-  if (a >= b || b - a > 15) return -1;
-  let v = 0;
-  for (let i = a; i < b; i++) {
-    const c = t.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    v = v * 10 + c;
+/**
+ * Everything `entry.raw` holds (full tuples with ICMP/GRE/zone/counter keys, `-o extended` l3,
+ * `-E` timestamp, offload flags, secctx, ktimestamps, helper, use, `-o id`, labels, every token
+ * and flag in order), re-read from the line. The entry's own fields are kept as they are.
+ */
+export function conntrackDetail(entry: ConntrackEntry): ConntrackDetail {
+  const s = newSink();
+  const raw = typeof entry.raw === 'string' ? entry.raw : '';
+  try {
+    scanLine(newCtx(emptyDump(), raw, 0), 0, raw.length, entry.line, s);
+  } catch {
+    // Same leniency as parseConntrack: a line that cannot be re-read only lacks its details.
   }
-  return v;
-}
-
-function word(ctx: Ctx, a: number, b: number): string {
-  // Interning addresses through a Map was measured slower (hashing every address costs more
-  // than the copies it saves), so values are plain slices.
-  return ctx.t.slice(a, b);
-}
-
-/** The text of a value whose number is v (>= 0): shared for small canonical numbers. */
-function numText(ctx: Ctx, v: number, a: number, b: number): string {
-  if (v > 65535 || (ctx.t.charCodeAt(a) === 48 && b - a > 1)) return ctx.t.slice(a, b);
-  return (NUM_TEXT[v] ??= ctx.t.slice(a, b));
-}
-
-/** `1700000000.123456` (conntrack -E -o timestamp). */
-function isTimestamp(w: string): boolean {
-  let dots = 0;
-  for (let i = 0; i < w.length; i++) {
-    const c = w.charCodeAt(i);
-    if (c === 46) dots++;
-    else if (c < 48 || c > 57) return false;
-  }
-  return w.length > 0 && dots <= 1;
-}
-
-function isLowerWord(t: string, a: number, b: number): boolean {
-  if (a >= b) return false;
-  const c = t.charCodeAt(a);
-  if (c < 97 || c > 122) return false;
-  for (let i = a + 1; i < b; i++) if (t.charCodeAt(i) === 61) return false;
-  return true;
-}
-
-function newTuple(src: string): ConntrackTuple {
-  // One fixed shape for every tuple (fast property access, no backing-store growth).
+  const e = entry;
   return {
-    src, dst: '', sport: undefined, dport: undefined, icmpType: undefined, icmpCode: undefined, icmpId: undefined,
-    srcKey: undefined, dstKey: undefined, zone: undefined, packets: undefined, bytes: undefined,
+    ...e, eventTime: s.eventTime, l3: s.l3, l3Num: s.l3Num,
+    original: s.original ?? { src: e.origSrc, dst: e.origDst, sport: e.origSport, dport: e.origDport },
+    reply: s.reply ?? (e.replySrc === undefined ? undefined : { src: e.replySrc, dst: e.replyDst ?? '', sport: e.replySport, dport: e.replyDport }),
+    offload: s.offload, hwOffload: s.hwOffload, secmark: s.secmark, secctx: s.secctx, deltaTime: s.deltaTime, start: s.start,
+    stop: s.stop, helper: s.helper, use: s.use, id: s.id, labels: s.labels, fields: s.fields, flags: s.flags,
   };
 }
 
-function parseLine(ctx: Ctx, start: number, end: number, line: number): void {
+/** Every `key=value` token of the entry in order, flattened as `[key0, value0, key1, value1, ...]`. */
+export function conntrackFields(entry: ConntrackEntry): string[] {
+  return conntrackDetail(entry).fields;
+}
+
+/**
+ * Reads one line: returns its entry, or records it in ctx.dump (skipped, summary, unsupported,
+ * malformed) and returns undefined. With a Sink it also collects what the entry does not keep.
+ * Three functions, not one: the first parse runs unoptimised until TurboFan has compiled the hot
+ * code, and small functions compile sooner; only this one allocates entries, so only it is
+ * recompiled when V8 decides to allocate them in old space (allocation-site pretenuring).
+ */
+function scanLine(ctx: Ctx, start: number, end: number, line: number, sink: Sink | null): ConntrackEntry | undefined {
+  const p = scanHead(ctx, start, end, line, sink);
+  if (p < 0) return undefined;
+  const t = ctx.t;
+  const r = ctx.r;
+  scanTokens(ctx, p, end, r.protoNum === 1 || r.protoNum === 58, sink);
+  const oSrcA = r.oSrcA, oSrcB = r.oSrcB, oDstA = r.oDstA, oDstB = r.oDstB, rSrcA = r.rSrcA, rSrcB = r.rSrcB, rDstA = r.rDstA, rDstB = r.rDstB;
+  if (oSrcA < 0 || oDstB <= oDstA) {
+    ctx.dump.malformed.push({ line, raw: t.slice(start, end), reason: 'conntrack entry without an original src=/dst= tuple' });
+    return undefined;
+  }
+  if (r.event !== undefined) ctx.dump.events = true;
+  const origSrc = t.slice(oSrcA, oSrcB);
+  const origDst = t.slice(oDstA, oDstB);
+  let replySrc: string | undefined;
+  let replyDst: string | undefined;
+  if (rSrcA >= 0) {
+    // The reply swaps the original addresses unless NATed (DNAT keeps the client as reply dst):
+    // reuse those strings instead of slicing equal ones.
+    replySrc = sameText(t, rSrcA, rSrcB, origDst) ? origDst : t.slice(rSrcA, rSrcB);
+    replyDst = rDstA < 0 ? '' : sameText(t, rDstA, rDstB, origSrc) ? origSrc : t.slice(rDstA, rDstB);
+  }
+  return {
+    line, raw: t.slice(start, end), event: r.event, protocol: word(ctx, r.protoA, r.protoB), protoNum: r.protoNum,
+    timeout: r.timeout < 0 ? undefined : r.timeout, state: r.state,
+    origSrc, origDst, origSport: r.oSport < 0 ? undefined : r.oSport, origDport: r.oDport < 0 ? undefined : r.oDport,
+    replySrc, replyDst, replySport: r.rSport < 0 ? undefined : r.rSport, replyDport: r.rDport < 0 ? undefined : r.rDport,
+    unreplied: r.unreplied, assured: r.assured, mark: r.mark < 0 ? undefined : r.mark, zone: r.zone < 0 ? undefined : r.zone,
+  };
+}
+
+/**
+ * Reads `[EVENT] [l3 l3num] l4 l4num [timeout] [STATE]` into ctx.r; returns where the tokens
+ * start, or -1 when the line is not an entry (then already recorded in ctx.dump).
+ */
+function scanHead(ctx: Ctx, start: number, end: number, line: number, sink: Sink | null): number {
   const t = ctx.t;
   const dump = ctx.dump;
   let i = skip(t, start, end);
   if (i === end) {
     dump.skipped++;
-    return;
+    return -1;
   }
+  ctx.tabs = next(t, ctx.tab, i) < end;
   let event: ConntrackEventType | undefined;
-  let eventTime: string | undefined;
   // `-E` prefixes: `[1700000000.123456]\t` (-o timestamp) then `    [NEW] ` (%9s).
   while (i < end && t.charCodeAt(i) === 91 /* [ */) {
-    const close = charIn(t, 93, i, end);
-    if (close < 0) break;
+    const close = next(t, ctx.br, i);
+    if (close >= end) break;
     const w = t.slice(i + 1, close);
     if (w === 'NEW' || w === 'UPDATE' || w === 'DESTROY') event = w;
-    else if (isTimestamp(w)) eventTime = w;
-    else break;
+    else if (isTimestamp(w)) {
+      if (sink !== null) sink.eventTime = w;
+    } else break;
     i = skip(t, close + 1, end);
   }
   // Protocol columns: `[l3 l3num] l4 l4num`.
   let a = i;
-  let b = wordEnd(t, a, end);
+  let b = wordEnd(ctx, a, end);
   let c = skip(t, b, end);
-  let d = wordEnd(t, c, end);
+  let d = wordEnd(ctx, c, end);
   const n1 = num(t, c, d);
-  if (!isLowerWord(t, a, b) || n1 < 0) return notEntry(dump, t, start, end, line);
-  let l3: string | undefined;
-  let l3Num: number | undefined;
+  if (!isLowerWord(ctx, a, b) || n1 < 0) {
+    notEntry(dump, t, start, end, line);
+    return -1;
+  }
   let p = skip(t, d, end);
-  let q = wordEnd(t, p, end);
-  if (isLowerWord(t, p, q)) {
+  let q = wordEnd(ctx, p, end);
+  if (isLowerWord(ctx, p, q)) {
     const r = skip(t, q, end);
-    const s = wordEnd(t, r, end);
+    const s = wordEnd(ctx, r, end);
     if (num(t, r, s) >= 0) {
-      l3 = word(ctx, a, b);
-      l3Num = n1;
       dump.extended = true;
+      if (sink !== null) {
+        sink.l3 = t.slice(a, b);
+        sink.l3Num = n1;
+      }
       a = p; b = q; c = r; d = s;
       p = skip(t, d, end);
-      q = wordEnd(t, p, end);
+      q = wordEnd(ctx, p, end);
     }
   }
-  const protoNum = num(t, c, d);
-  const icmp = protoNum === 1 || protoNum === 58;
-  let timeout: number | undefined = num(t, p, q);
+  const timeout = num(t, p, q);
   if (timeout >= 0) {
     p = skip(t, q, end);
-    q = wordEnd(t, p, end);
-  } else timeout = undefined;
+    q = wordEnd(ctx, p, end);
+  }
   let state: string | undefined;
-  if (p < q && t.charCodeAt(p) !== 91 && charIn(t, 61, p, q) < 0) {
+  if (p < q && t.charCodeAt(p) !== 91 && next(t, ctx.eq, p) >= q) {
     state = word(ctx, p, q);
     p = skip(t, q, end);
   }
-  let original: ConntrackTuple | undefined;
-  let reply: ConntrackTuple | undefined;
-  let cur: ConntrackTuple | undefined;
-  let unreplied = false, assured = false, offload = false, hwOffload = false;
-  let mark: number | undefined, secmark: number | undefined, zone: number | undefined, deltaTime: number | undefined;
-  let use: number | undefined, id: number | undefined;
-  let secctx: string | undefined, helper: string | undefined, startTime: string | undefined, stopTime: string | undefined;
-  let labels: string[] | undefined;
-  const fields = ctx.fields;
-  const flags = ctx.flags;
-  fields.length = 0;
-  flags.length = 0;
+  const r = ctx.r;
+  r.event = event; r.protoA = a; r.protoB = b; r.protoNum = num(t, c, d); r.timeout = timeout; r.state = state;
+  return p;
+}
+
+/** Reads the `key=value` tokens and `[FLAGS]` of t[p, end) into ctx.r (and the sink, if any). */
+function scanTokens(ctx: Ctx, p: number, end: number, icmp: boolean, sink: Sink | null): void {
+  const t = ctx.t;
+  let q = p;
+  // Tuples as offsets into t (sliced once, at the end); -1 = not seen. cur: 0 none, 1 original, 2 reply.
+  let oSrcA = -1, oSrcB = -1, oDstA = -1, oDstB = -1, oSport = -1, oDport = -1, oIcmpId = false;
+  let rSrcA = -1, rSrcB = -1, rDstA = -1, rDstB = -1, rSport = -1, rDport = -1, rIcmpId = false;
+  let cur = 0;
+  let unreplied = false, assured = false;
+  let mark = -1, zone = -1;
   while (p < end) {
     if (t.charCodeAt(p) === 91) {
       // Bracketed flag; `[start=Thu Jan  1 00:00:00 2024]` contains spaces.
-      let close = charIn(t, 93, p, end);
-      if (close < 0) close = end;
-      const flag = word(ctx, p + 1, close);
+      let close = next(t, ctx.br, p);
+      if (close > end) close = end;
       // [UNREPLIED] sits between the tuples; the other flags follow the reply tuple.
-      cur = undefined;
-      if (flag === 'UNREPLIED') unreplied = true;
-      else if (flag === 'ASSURED') assured = true;
-      else if (flag === 'OFFLOAD') offload = true;
-      else if (flag === 'HW_OFFLOAD') hwOffload = true;
-      else if (flag.startsWith('start=')) startTime = flag.slice(6);
-      else if (flag.startsWith('stop=')) stopTime = flag.slice(5);
-      flags.push(flag);
+      cur = 0;
+      if (isKey(t, p + 1, close, 'UNREPLIED')) unreplied = true;
+      else if (isKey(t, p + 1, close, 'ASSURED')) assured = true;
+      if (sink !== null) sinkFlag(sink, t.slice(p + 1, close));
       p = skip(t, close + 1, end);
       continue;
     }
-    q = wordEnd(t, p, end);
-    const eq = charIn(t, 61, p, q);
+    // Key. The ones of every line are recognised in place (no search for `=`).
+    const c0 = t.charCodeAt(p);
+    let key = K_OTHER;
+    let eq = -1;
+    const c1 = t.charCodeAt(p + 1);
+    if (c0 === 115 /* s */) {
+      if (c1 === 114 && t.charCodeAt(p + 2) === 99 && t.charCodeAt(p + 3) === 61) { key = K_SRC; eq = p + 3; }
+      else if (c1 === 112 && isPort(t, p + 2)) { key = K_SPORT; eq = p + 5; }
+    } else if (c0 === 100 /* d */) {
+      if (c1 === 115 && t.charCodeAt(p + 2) === 116 && t.charCodeAt(p + 3) === 61) { key = K_DST; eq = p + 3; }
+      else if (c1 === 112 && isPort(t, p + 2)) { key = K_DPORT; eq = p + 5; }
+    } else if (c0 === 109 /* m */) {
+      if (c1 === 97 && t.charCodeAt(p + 2) === 114 && t.charCodeAt(p + 3) === 107 && t.charCodeAt(p + 4) === 61) { key = K_MARK; eq = p + 4; }
+    } else if (c0 === 117 /* u */ && c1 === 115 && t.charCodeAt(p + 2) === 101 && t.charCodeAt(p + 3) === 61) { key = K_USE; eq = p + 3; }
+    // (t[end] is never one of the matched chars, so a match never reads past the line.)
+    q = -1;
     if (eq < 0) {
-      // A bare word the format does not have: kept verbatim with an empty value.
-      fields.push(t.slice(p, q), '');
-      p = skip(t, q, end);
-      continue;
+      q = wordEnd(ctx, p, end);
+      eq = next(t, ctx.eq, p);
+      if (eq >= q) {
+        // A bare word the format does not have: kept verbatim with an empty value.
+        if (sink !== null) sink.fields.push(t.slice(p, q), '');
+        p = skip(t, q, end);
+        continue;
+      }
+      key = keyOf(t, p, eq);
     }
-    const tok = keyOf(t, p, eq);
-    const v = num(t, eq + 1, q);
-    const value = v >= 0 ? numText(ctx, v, eq + 1, q) : tok <= K_DST ? word(ctx, eq + 1, q) : t.slice(eq + 1, q);
-    fields.push(tok === K_OTHER || tok === K_ZONE_DIR ? t.slice(p, eq) : KEYS[tok], value);
-    if (tok === K_SRC) {
-      cur = undefined;
-      if (original === undefined) cur = original = newTuple(value);
-      else if (reply === undefined) cur = reply = newTuple(value);
-    } else if (tok === K_ID && !(cur && icmp && cur.icmpId === undefined)) {
+    // Value: numbers are read digit by digit, which also finds their end; v = -1 when not a number.
+    let v = -1;
+    if (NUMERIC[key]) {
+      v = 0;
+      let k = eq + 1;
+      while (k < end) {
+        const g = t.charCodeAt(k) - 48;
+        if (g < 0 || g > 9) break;
+        v = v * 10 + g;
+        k++;
+      }
+      if (k < end && t.charCodeAt(k) !== 32 && t.charCodeAt(k) !== 9) v = -1;
+      else if (k === eq + 1 || k - eq > 16) v = -1;
+      if (q < 0) q = v < 0 ? wordEnd(ctx, k, end) : k;
+    } else if (q < 0) q = wordEnd(ctx, eq + 1, end);
+    if (key === K_SRC) {
+      cur = 0;
+      if (oSrcA < 0) {
+        cur = 1;
+        oSrcA = eq + 1; oSrcB = q;
+      } else if (rSrcA < 0) {
+        cur = 2;
+        rSrcA = eq + 1; rSrcB = q;
+      }
+    } else if (key === K_ID && !(cur !== 0 && icmp && !(cur === 1 ? oIcmpId : rIcmpId))) {
       // `id=` after `use=` is the conntrack id (-o id); inside an ICMP tuple it is the ICMP id.
-      cur = undefined;
-      if (v >= 0) id = v;
-    } else if (tok <= K_ZONE_DIR) {
-      if (cur) setTupleField(cur, tok, value, v);
-    } else if (tok !== K_OTHER) {
-      cur = undefined;
-      if (tok === K_SECCTX) secctx = value;
-      else if (tok === K_HELPER) helper = value;
-      else if (tok === K_LABELS) labels = value === '' ? [] : value.split(',');
-      else if (v >= 0) {
-        if (tok === K_MARK) mark = v;
-        else if (tok === K_USE) use = v;
-        else if (tok === K_ZONE) zone = v;
-        else if (tok === K_DELTA) deltaTime = v;
-        else if (tok === K_SECMARK) secmark = v;
+      cur = 0;
+    } else if (key <= K_ZONE_DIR) {
+      if (cur === 1) {
+        if (key === K_DST) { oDstA = eq + 1; oDstB = q; }
+        else if (v >= 0) {
+          if (key === K_SPORT) oSport = v;
+          else if (key === K_DPORT) oDport = v;
+          else if (key === K_ID) oIcmpId = true;
+        }
+      } else if (cur === 2) {
+        if (key === K_DST) { rDstA = eq + 1; rDstB = q; }
+        else if (v >= 0) {
+          if (key === K_SPORT) rSport = v;
+          else if (key === K_DPORT) rDport = v;
+          else if (key === K_ID) rIcmpId = true;
+        }
+      }
+    } else if (key !== K_OTHER) {
+      cur = 0;
+      if (v >= 0) {
+        if (key === K_MARK) mark = v;
+        else if (key === K_ZONE) zone = v;
       }
     }
+    if (sink !== null) sinkToken(sink, t, key, p, eq, q, v, cur);
     p = skip(t, q, end);
   }
-  const raw = t.slice(start, end);
-  if (original === undefined || original.dst === '') {
-    dump.malformed.push({ line, raw, reason: 'conntrack entry without an original src=/dst= tuple' });
-    return;
-  }
-  const e: ConntrackEntry = {
-    line, raw, event, eventTime, l3, l3Num, protocol: word(ctx, a, b), protoNum, timeout, state, original, reply,
-    unreplied, assured, offload, hwOffload, mark, secmark, secctx, zone, deltaTime, start: startTime, stop: stopTime,
-    helper, use, id, labels, fields: fields.slice(), flags: flags.length === 0 ? [] : flags.slice(),
-  };
-  if (event !== undefined) dump.events = true;
-  dump.entries.push(e);
-}
-
-function setTupleField(cur: ConntrackTuple, tok: number, value: string, v: number): void {
-  switch (tok) {
-    case K_DST: cur.dst = value; break;
-    case K_SRCKEY: cur.srcKey = value; break;
-    case K_DSTKEY: cur.dstKey = value; break;
-    default:
-      if (v < 0) return;
-      if (tok === K_SPORT) cur.sport = v;
-      else if (tok === K_DPORT) cur.dport = v;
-      else if (tok === K_TYPE) cur.icmpType = v;
-      else if (tok === K_CODE) cur.icmpCode = v;
-      else if (tok === K_ID) cur.icmpId = v;
-      else if (tok === K_PACKETS) cur.packets = v;
-      else if (tok === K_BYTES) cur.bytes = v;
-      else if (tok === K_ZONE_DIR) cur.zone = v;
-  }
-}
-
-/** Matches t[a, b) against the known keys without slicing it. `zone-orig`/`zone-reply` -> ZoneDir. */
-function keyOf(t: string, a: number, b: number): number {
-  const is = (k: string): boolean => t.startsWith(k, a);
-  switch (b - a) {
-    case 2: return is('id') ? K_ID : K_OTHER;
-    case 3: return is('src') ? K_SRC : is('dst') ? K_DST : is('use') ? K_USE : K_OTHER;
-    case 4: return is('type') ? K_TYPE : is('code') ? K_CODE : is('mark') ? K_MARK : is('zone') ? K_ZONE : K_OTHER;
-    case 5: return is('sport') ? K_SPORT : is('dport') ? K_DPORT : is('bytes') ? K_BYTES : K_OTHER;
-    case 6: return is('srckey') ? K_SRCKEY : is('dstkey') ? K_DSTKEY : is('secctx') ? K_SECCTX : is('helper') ? K_HELPER : is('labels') ? K_LABELS : K_OTHER;
-    case 7: return is('packets') ? K_PACKETS : is('secmark') ? K_SECMARK : K_OTHER;
-    case 9: return is('zone-orig') ? K_ZONE_DIR : K_OTHER;
-    case 10: return is('delta-time') ? K_DELTA : is('zone-reply') ? K_ZONE_DIR : K_OTHER;
-    default: return K_OTHER;
-  }
+  const r = ctx.r;
+  r.oSrcA = oSrcA; r.oSrcB = oSrcB; r.oDstA = oDstA; r.oDstB = oDstB; r.oSport = oSport; r.oDport = oDport;
+  r.rSrcA = rSrcA; r.rSrcB = rSrcB; r.rDstA = rDstA; r.rDstB = rDstB; r.rSport = rSport; r.rDport = rDport;
+  r.unreplied = unreplied; r.assured = assured; r.mark = mark; r.zone = zone;
 }
 
 /** A line that is not an entry: the stderr summary, `-o xml`, a prompt/echo, or malformed. */
-function notEntry(dump: ConntrackDump, t: string, start: number, end: number, line: number): void {
+function notEntry(dump: ConntrackDump, t: string, start: number, end: number, line: number): undefined {
   const raw = t.slice(start, end);
   const trimmed = raw.trim();
   const m = SUMMARY.exec(trimmed);
   if (m) {
     const c = SUMMARY_COUNT.exec(m[2]);
     dump.summaries.push({ line, raw, version: m[1], count: c ? Number(c[1]) : null, action: c ? c[2] : null, message: m[2] });
-    return;
+    return undefined;
   }
   if (trimmed.charCodeAt(0) === 60 /* < */) {
     dump.unsupportedLines++;
     dump.problem = XML_PROBLEM;
-    return;
+    return undefined;
   }
   if (isShellEcho(raw, TOOLS)) {
     dump.skipped++;
-    return;
+    return undefined;
   }
   dump.malformed.push({ line, raw, reason: 'not a conntrack entry' });
+  return undefined;
 }

@@ -51,37 +51,37 @@ export function checkStaleConntrack(ctx: NodeLevelContext): Finding[] {
   };
   const groups = new Map<ExpectedServicePort, Group>();
   for (const entry of ct.dump.entries) {
-    if (entry.protoNum !== 17 || entry.reply === undefined || entry.event === 'DESTROY') continue;
-    const o = entry.original;
-    if (o.dport === undefined) continue;
-    const src = entry.reply.src;
+    const src = entry.replySrc;
+    const dport = entry.origDport;
+    if (entry.protoNum !== 17 || src === undefined || dport === undefined || entry.event === 'DESTROY') continue;
+    const dst = entry.origDst;
     let hit: FrontendRef | undefined;
     let frontend = '';
-    const byAddr = udpAddresses?.get(o.dst)?.get(o.dport);
+    const byAddr = udpAddresses?.get(dst)?.get(dport);
     if (byAddr && isStale(byAddr.e, src)) {
       hit = byAddr;
-      frontend = formatEndpoint(o.dst, o.dport);
+      frontend = formatEndpoint(dst, dport);
     } else {
-      const byPort = (o.dst.includes(':') ? udpNodePorts6 : udpNodePorts4)?.get(o.dport);
+      const byPort = (dst.includes(':') ? udpNodePorts6 : udpNodePorts4)?.get(dport);
       if (byPort && isStale(byPort.e, src)) {
         hit = byPort;
-        frontend = `NodePort ${o.dport}`;
+        frontend = `NodePort ${dport}`;
       }
     }
     if (!hit) continue;
     let g = groups.get(hit.e);
     if (!g) groups.set(hit.e, (g = { ref: hit, count: 0, blackHole: 0, replySources: new Set(), frontends: new Set(), evidence: [] }));
-    record(g, entry, frontend, ctx.node, ct.file);
+    record(g, entry, src, frontend, ctx.node, ct.file);
   }
   const out: Finding[] = [];
   for (const g of groups.values()) out.push(finding(ctx.node, g, serving.get(g.ref.e) ?? null));
   return out;
 }
 
-function record(g: Group, entry: ConntrackEntry, frontend: string, node: string, file: string): void {
+function record(g: Group, entry: ConntrackEntry, replySrc: string, frontend: string, node: string, file: string): void {
   g.count++;
-  if (entry.reply!.src === entry.original.dst) g.blackHole++;
-  else if (g.replySources.size < 20) g.replySources.add(entry.reply!.src);
+  if (replySrc === entry.origDst) g.blackHole++;
+  else if (g.replySources.size < 20) g.replySources.add(replySrc);
   g.frontends.add(frontend);
   if (g.evidence.length < MAX_LINES) g.evidence.push(dumpLine(node, file, entry));
 }

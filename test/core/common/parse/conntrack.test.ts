@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ConntrackDump, ConntrackEntry, ConntrackTuple } from '../../../../core/common/model/conntrack';
-import { parseConntrack } from '../../../../core/common/parse/conntrack';
+import { conntrackDetail, conntrackFields, parseConntrack } from '../../../../core/common/parse/conntrack';
 import { describeWithTools } from '../../../helpers/requireTool';
 
 const corpus = join(dirname(fileURLToPath(import.meta.url)), '../../../fixtures/corpus/conntrack');
@@ -54,27 +54,33 @@ describe('parseConntrack on the corpus', () => {
   it('tells a DNATed stale TCP entry from a UDP entry that was never DNATed', () => {
     const [tcp, udp] = load('k8s-issue-101607-kind-stale-unreplied.txt').entries;
     expect(tcp).toMatchObject({
+      origSrc: '172.18.0.1', origDst: '10.10.10.10', origSport: 60000, origDport: 80,
+      replySrc: '10.244.2.3', replyDst: '172.18.0.2', replySport: 80, replyDport: 45815,
+    });
+    expect(conntrackDetail(tcp)).toMatchObject({
       protocol: 'tcp', protoNum: 6, timeout: 119, state: 'SYN_SENT', unreplied: true, assured: false, mark: 0, use: 1,
       original: { src: '172.18.0.1', dst: '10.10.10.10', sport: 60000, dport: 80 },
       reply: { src: '10.244.2.3', dst: '172.18.0.2', sport: 80, dport: 45815 },
     });
     expect(udp.state).toBeUndefined();
-    expect(udp.reply?.src).toBe(udp.original.dst);
+    expect(udp.replySrc).toBe(udp.origDst);
   });
 
   it('reads tab-indented entries inside kube-proxy log output blocks', () => {
     const d = load('k8s-issue-126130-gke-udp-clusterip-conntrack.txt');
-    expect(d.entries[1]).toMatchObject({ timeout: 23, original: { src: '10.11.4.30', dst: '10.12.201.0', dport: 8125 }, reply: { src: '10.11.4.22' } });
+    expect(conntrackDetail(d.entries[1])).toMatchObject({ timeout: 23, original: { src: '10.11.4.30', dst: '10.12.201.0', dport: 8125 }, reply: { src: '10.11.4.22' } });
     expect(d.malformed[0].reason).toBe('not a conntrack entry');
   });
 
   it('reads per-direction counters and delta-time, keeping repeated keys in order', () => {
-    const e = load('k8s-issue-129617-conntrack-L-acct-delta-time.txt').entries[0];
+    const entry = load('k8s-issue-129617-conntrack-L-acct-delta-time.txt').entries[0];
+    const e = conntrackDetail(entry);
     expect(e.original).toMatchObject({ packets: 1, bytes: 80 });
     expect(e.reply).toMatchObject({ packets: 1, bytes: 176 });
     expect(e.deltaTime).toBe(27);
-    expect(e.fields.filter((_, i) => i % 2 === 0)).toEqual(['src', 'dst', 'sport', 'dport', 'packets', 'bytes', 'src', 'dst', 'sport', 'dport', 'packets', 'bytes', 'mark', 'delta-time', 'use']);
-    expect(e.fields.slice(0, 4)).toEqual(['src', '10.128.0.103', 'dst', '169.254.169.254']);
+    const fields = conntrackFields(entry);
+    expect(fields.filter((_, i) => i % 2 === 0)).toEqual(['src', 'dst', 'sport', 'dport', 'packets', 'bytes', 'src', 'dst', 'sport', 'dport', 'packets', 'bytes', 'mark', 'delta-time', 'use']);
+    expect(fields.slice(0, 4)).toEqual(['src', '10.128.0.103', 'dst', '169.254.169.254']);
   });
 
   it('reads TCP state words and [ASSURED]', () => {
@@ -85,8 +91,8 @@ describe('parseConntrack on the corpus', () => {
 
   it('maps DNS flows to the Service VIP and the endpoints that answered', () => {
     const d = load('k8s-issue-91216-ci-conntrack-dns-time-wait.txt');
-    const toVip = d.entries.filter((e) => e.original.dst === '10.0.0.10' && e.original.dport === 53);
-    expect(toVip.map((e) => e.reply?.src)).toEqual(['10.64.1.6', '10.64.1.6', '10.64.2.4', '10.64.1.6']);
+    const toVip = d.entries.filter((e) => e.origDst === '10.0.0.10' && e.origDport === 53);
+    expect(toVip.map((e) => e.replySrc)).toEqual(['10.64.1.6', '10.64.1.6', '10.64.2.4', '10.64.1.6']);
   });
 
   it('reads -E events with SCTP and zones, padded or not', () => {
@@ -102,7 +108,7 @@ describe('parseConntrack on the corpus', () => {
   it('records the stderr summary line as a summary, not as malformed', () => {
     const d = load('real-kthw-nginx-conntrack-L.txt');
     expect(d.summaries[0]).toMatchObject({ line: 7, version: '1.4.4', count: 4, action: 'shown' });
-    expect(d.entries[0]).toMatchObject({ original: { dst: '10.32.0.251', dport: 80 }, reply: { src: '10.64.2.4', sport: 80 } });
+    expect(conntrackDetail(d.entries[0])).toMatchObject({ original: { dst: '10.32.0.251', dport: 80 }, reply: { src: '10.64.2.4', sport: 80 } });
   });
 
   it('reports -o xml output as unsupported', () => {
@@ -145,7 +151,7 @@ describe('parseConntrack on the other documented layouts', () => {
   ])('reads $name', ({ line, want }) => {
     const d = parseConntrack(line);
     expect(d.malformed).toEqual([]);
-    expect(d.entries[0]).toMatchObject(want);
+    expect(conntrackDetail(d.entries[0])).toMatchObject(want);
   });
 
   it.each([
@@ -156,6 +162,36 @@ describe('parseConntrack on the other documented layouts', () => {
     const d = parseConntrack(`${text}\nudp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=1 dport=2 src=10.0.0.2 dst=10.0.0.1 sport=2 dport=1 use=1\n`);
     expect(d.malformed.map((m) => m.reason)).toEqual([expect.stringContaining(reason)]);
     expect(d.entries).toHaveLength(1);
+  });
+
+  it.each([
+    { name: 'tabs between tokens', line: 'udp\t17\t29\tsrc=10.0.0.1\tdst=10.96.0.10\tsport=1234\tdport=53\t[UNREPLIED]\tsrc=10.96.0.10\tdst=10.0.0.1\tsport=53\tdport=1234\tmark=0\tuse=1' },
+    { name: 'runs of blanks and CRLF', line: '  udp  17   29 src=10.0.0.1  dst=10.96.0.10 \t sport=1234 dport=53 [UNREPLIED]  src=10.96.0.10 dst=10.0.0.1 sport=53 dport=1234 mark=0 use=1\r' },
+  ])('reads an entry with $name', ({ line }) => {
+    const d = parseConntrack(`${line}\n`);
+    expect(d.malformed).toEqual([]);
+    expect(d.entries[0]).toMatchObject({
+      protocol: 'udp', protoNum: 17, timeout: 29, unreplied: true, mark: 0,
+      origSrc: '10.0.0.1', origDst: '10.96.0.10', origSport: 1234, origDport: 53, replySrc: '10.96.0.10', replyDst: '10.0.0.1', replySport: 53, replyDport: 1234,
+    });
+    expect(conntrackFields(d.entries[0]).filter((_, i) => i % 2 === 0)).toEqual(['src', 'dst', 'sport', 'dport', 'src', 'dst', 'sport', 'dport', 'mark', 'use']);
+  });
+
+  it('reuses the original address strings for the swapped reply addresses', () => {
+    const [e] = parseConntrack('udp      17 29 src=10.0.0.1 dst=10.96.0.10 sport=1 dport=53 src=10.96.0.10 dst=10.0.0.1 sport=53 dport=1 use=1').entries;
+    expect([e.replySrc, e.replyDst]).toEqual([e.origDst, e.origSrc]);
+  });
+
+  it('keeps reading after long stretches without blanks, `=` or `]`', () => {
+    const junk = Array.from({ length: 300 }, () => 'x'.repeat(2000)).join('\n');
+    const d = parseConntrack(`${junk}\ntcp 6 5 ESTABLISHED src=1.1.1.1 dst=2.2.2.2 sport=1 dport=2 src=2.2.2.2 dst=1.1.1.1 sport=2 dport=1 [ASSURED] use=1\n[NEW`);
+    expect(d.malformed).toHaveLength(301);
+    expect(d.entries.map((e) => [e.line, e.state, e.assured])).toEqual([[301, 'ESTABLISHED', true]]);
+  });
+
+  it('gives the details of an entry whose raw text is no conntrack line from its own fields', () => {
+    const e = { line: 3, raw: 'edited', protocol: 'udp', protoNum: 17, origSrc: '10.0.0.1', origDst: '10.96.0.10', origDport: 53, replySrc: '10.244.1.5', replyDst: '10.0.0.1', unreplied: false, assured: false };
+    expect(conntrackDetail(e)).toMatchObject({ ...e, original: { src: '10.0.0.1', dst: '10.96.0.10', dport: 53 }, reply: { src: '10.244.1.5', dst: '10.0.0.1' }, fields: [], flags: [] });
   });
 
   it('reads conntrack-tools error messages as summaries without a count', () => {
@@ -194,7 +230,7 @@ function conntrackInNetns(): { list: string; extended: string } {
 }
 
 const byOrigDst = (d: ConntrackDump, dst: string, sport?: number): ConntrackEntry | undefined =>
-  d.entries.find((e) => e.original.dst === dst && (sport === undefined || e.original.sport === sport));
+  d.entries.find((e) => e.origDst === dst && (sport === undefined || e.origSport === sport));
 
 describeWithTools(['conntrack', 'netns'], 'parseConntrack on real conntrack -L output (private network namespace)', () => {
   const { list, extended } = conntrackInNetns();
@@ -209,7 +245,7 @@ describeWithTools(['conntrack', 'netns'], 'parseConntrack on real conntrack -L o
     expect(d.summaries).toHaveLength(1);
     expect(d.summaries[0]).toMatchObject({ count: INSERTS.length, action: 'shown' });
     expect(d.extended).toBe(ext);
-    expect(d.entries.every((e) => (ext ? typeof e.id === 'number' && e.l3 !== undefined : e.id === undefined))).toBe(true);
+    expect(d.entries.map(conntrackDetail).every((e) => (ext ? typeof e.id === 'number' && e.l3 !== undefined : e.id === undefined))).toBe(true);
   });
 
   it.each([
@@ -222,8 +258,10 @@ describeWithTools(['conntrack', 'netns'], 'parseConntrack on real conntrack -L o
     { name: 'the ICMPv6 echo', dst: 'fd00::3', want: { protocol: 'icmpv6', protoNum: 58, original: { icmpType: 128, icmpId: 5 }, reply: { icmpType: 129, icmpId: 5 } } },
     { name: 'the flow in zone 7', dst: '10.96.0.10', sport: 1235, want: { zone: 7, reply: { src: '10.244.1.6' } } },
   ])('reads $name', ({ dst, sport, want }) => {
-    expect(byOrigDst(parseConntrack(list), dst, sport)).toMatchObject(want);
-    expect(byOrigDst(parseConntrack(extended), dst, sport)).toMatchObject(want);
+    for (const text of [list, extended]) {
+      const e = byOrigDst(parseConntrack(text), dst, sport);
+      expect(e && conntrackDetail(e)).toMatchObject(want);
+    }
   });
 });
 
@@ -326,12 +364,15 @@ describe('parseConntrack properties', () => {
         expect(d.malformed).toEqual([]);
         expect(d.entries).toHaveLength(gen.length);
         gen.forEach((g, i) => {
-          const e = d.entries[i];
+          const e = conntrackDetail(d.entries[i]);
           expect(e.original).toEqual(expect.objectContaining(g.original));
           expect(e.reply).toEqual(expect.objectContaining(g.reply));
           expect([e.protocol, e.protoNum, e.l3, e.event, e.timeout, e.state]).toEqual([g.proto.name, g.proto.num, g.l3 ? 'ipv4' : undefined, g.event, g.timeout, g.state]);
           expect([e.unreplied, e.assured, e.mark, e.zone, e.deltaTime, e.use, e.id]).toEqual([g.unreplied, g.assured, g.mark, g.zone, g.deltaTime, g.use, g.id]);
           expect(e.fields.length % 2).toBe(0);
+          // The eager fields the checks read agree with the full re-read of the line.
+          expect([e.origSrc, e.origDst, e.origSport, e.origDport]).toEqual([e.original.src, e.original.dst, e.original.sport, e.original.dport]);
+          expect([e.replySrc, e.replyDst, e.replySport, e.replyDport]).toEqual([e.reply?.src, e.reply?.dst, e.reply?.sport, e.reply?.dport]);
         });
       }),
       { numRuns: 300 },
