@@ -1,5 +1,6 @@
 import { CliError, EXIT_USAGE } from './args';
 import { analyzeCommand } from './commands/analyze';
+import { contextsCommand } from './commands/contexts';
 import { demoCommand } from './commands/demo';
 import { explainCommand } from './commands/explain';
 import { traceCommand } from './commands/trace';
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   explain: explainCommand,
   trace: traceCommand,
   demo: demoCommand,
+  contexts: contextsCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

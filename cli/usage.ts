@@ -7,6 +7,7 @@ Usage:
   proxyscope explain <snapshot> --node NODE --service NAMESPACE/NAME[:PORT]
   proxyscope trace <snapshot> --node NODE --to IP:PORT[/tcp|udp|sctp] [--from IP] [--format text|json]
   proxyscope demo [--format text|json|markdown|html] [--out FILE]
+  proxyscope contexts [--kubeconfig FILE] [--format text|json] [--approve-exec CONTEXT]
   proxyscope <command> --help
   proxyscope --version
 
@@ -83,4 +84,23 @@ Options:
   --out FILE            write the report to FILE instead of standard output
   --fail-on SEVERITY    as for analyze; default never (the demo has findings on purpose)
   -h, --help            show this help
+`;
+
+export const CONTEXTS_HELP = `Usage: proxyscope contexts [options]
+
+Lists the contexts of your kubeconfig, merged as kubectl merges them (--kubeconfig, else every
+file in KUBECONFIG, first one wins per name, else ~/.kube/config). The current context is marked
+with *. A context that cannot be used shows its own error; the others stay usable. Reads files
+only: nothing is sent to a cluster and no credential plugin is run.
+
+Options:
+  --kubeconfig FILE     use this kubeconfig only
+  --format FORMAT       text (default) or json
+  --approve-exec CONTEXT
+                        remember your approval of CONTEXT's credential plugin (exec: command,
+                        args and env variable names); Proxyscope never runs an unapproved one.
+                        Stored in $XDG_CONFIG_HOME/proxyscope/exec-approvals.json (mode 0600)
+  -h, --help            show this help
+
+Exit codes: 0 listed, 2 unreadable kubeconfig or usage error.
 `;
