@@ -3,6 +3,7 @@ import { analyzeCommand } from './commands/analyze';
 import { contextsCommand } from './commands/contexts';
 import { demoCommand } from './commands/demo';
 import { explainCommand } from './commands/explain';
+import { scanCommand } from './commands/scan';
 import { traceCommand } from './commands/trace';
 import { writeStdout } from './output';
 import { MAIN_HELP } from './usage';
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   trace: traceCommand,
   demo: demoCommand,
   contexts: contextsCommand,
+  scan: scanCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

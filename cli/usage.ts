@@ -8,6 +8,7 @@ Usage:
   proxyscope trace <snapshot> --node NODE --to IP:PORT[/tcp|udp|sctp] [--from IP] [--format text|json]
   proxyscope demo [--format text|json|markdown|html] [--out FILE]
   proxyscope contexts [--kubeconfig FILE] [--format text|json] [--approve-exec CONTEXT]
+  proxyscope scan --out DIR [--kubeconfig FILE] [--context C] [--nodes a,b | --all] [--sudo] [--report FILE]
   proxyscope <command> --help
   proxyscope --version
 
@@ -103,4 +104,40 @@ Options:
   -h, --help            show this help
 
 Exit codes: 0 listed, 2 unreadable kubeconfig or usage error.
+`;
+
+export const SCAN_HELP = `Usage: proxyscope scan --out DIR [options]
+
+Reads Services, EndpointSlices, Pods and Nodes from the cluster, then connects to each node over
+SSH and runs a fixed list of read-only commands (iptables-save, nft, ipvsadm, ipset, ip addr,
+conntrack, kube-proxy's /proxyMode, /healthz, /metrics). Writes a snapshot folder: cluster.json,
+nodes/<node>/<dumps> + node.json (per-command status, exit code, time, bytes), and scan.json.
+Host keys are checked strictly against known_hosts before any authentication.
+
+Options:
+  --kubeconfig FILE     use this kubeconfig only (default: KUBECONFIG, else ~/.kube/config)
+  --context NAME        kubeconfig context (default: current-context)
+  --nodes a,b           scan these nodes only
+  --all                 scan every node (the default)
+  --via ssh             how to reach nodes (ssh; pod is not implemented yet)
+  --ssh-config FILE     ssh_config to apply (default: ~/.ssh/config when it exists)
+  --known-hosts FILE    known_hosts to trust (repeatable; default: ~/.ssh/known_hosts,
+                        /etc/ssh/ssh_known_hosts and Proxyscope's own file)
+  --accept-new-host-keys
+                        trust unknown host keys on first use and store them in Proxyscope's own
+                        known_hosts ($XDG_CONFIG_HOME/proxyscope/known_hosts); a changed key is
+                        still refused
+  --ssh-user USER       login user (default: from ssh_config, else your user name)
+  --ssh-port PORT       SSH port (default: from ssh_config, else 22)
+  -i, --identity FILE   private key (repeatable; default: ssh's default keys and ssh-agent)
+  --jump HOST           jump host(s), ProxyJump syntax [user@]host[:port][,...]
+  --sudo                run root-only commands through sudo -n (never prompts)
+  --allow-exec          run the kubeconfig's credential plugin for this run without a stored approval
+  --parallelism N       nodes scanned at once (default 8)
+  --command-timeout S   per command, enforced on the node (default 60)
+  --out DIR             the snapshot folder to write (new or empty)
+  --report FILE         analyse the snapshot right after; format from the extension (.html .md .json .txt)
+  -h, --help            show this help
+
+Exit codes: 0 every node ok, 1 some node not ok (see the summary), 2 usage or input error.
 `;

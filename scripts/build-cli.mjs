@@ -18,7 +18,8 @@ await Promise.all(
       target: 'node20',
       format: 'cjs',
       sourcemap: true,
-      external: ['electron', 'node-pty'],
+      // ssh2's optional native addons (*.node) are left out: it falls back to its JS crypto.
+      external: ['electron', 'node-pty', '*.node'],
       logLevel: 'warning',
     }),
   ),

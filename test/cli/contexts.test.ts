@@ -38,7 +38,7 @@ let marker: string;
 beforeAll(async () => {
   dir = tempDir('proxyscope-contexts-');
   bin = join(dir.path, 'proxyscope.cjs');
-  await build({ entryPoints: [join(ROOT, 'cli/main.ts')], outfile: bin, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error', external: ['electron', 'node-pty'] });
+  await build({ entryPoints: [join(ROOT, 'cli/main.ts')], outfile: bin, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error', external: ['electron', 'node-pty', '*.node'] });
   marker = join(dir.path, 'plugin-ran');
   const plugin = dir.file('plugin.sh', `#!/bin/sh\ntouch '${marker}'\n`, 0o755);
   main = dir.file(

@@ -1,0 +1,125 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type SSHConfig from 'ssh-config';
+import type { SnapshotData } from '../../common/model';
+import { connectContext } from '../kube/kubeClient';
+import { loadKubeconfig } from '../kube/kubeconfig';
+import { listClusterObjects } from '../kube/listCluster';
+import { saveSnapshot } from '../snapshot/saveSnapshot';
+import { invalidNameReason } from '../snapshot/snapshotLayout';
+import { loadKnownHostsFiles } from '../ssh/knownHostsStore';
+import { parseSshConfig } from '../ssh/sshConfig';
+import { scanNode } from './scanNode';
+import { nodeObjects, pickScanNodes } from './scanNodes';
+import type { ScanEvent, ScanInfo, ScanOptions, ScanResult } from './scanTypes';
+
+// `proxyscope scan` over SSH (issue 4): list the API objects, pick the nodes, then visit at most
+// `parallelism` nodes at a time. Every node ends with a status; one bad node never stops the
+// others, and an AbortSignal cancels the API listing, open sessions, running commands (the
+// node's watcher stops them) and the nodes not yet started.
+
+export type { ScanEvent, ScanOptions, ScanResult, NodeScanResult } from './scanTypes';
+
+/** A usage or input problem (unknown node names); the CLI exits 2 on it. */
+export class ScanInputError extends Error {
+  override name = 'ScanInputError';
+}
+
+export const DEFAULT_PARALLELISM = 8;
+export const DEFAULT_COMMAND_TIMEOUT_SEC = 60;
+export const SCAN_FILE = 'scan.json';
+export const NODE_FILE = 'node.json';
+
+export async function scanCluster(opts: ScanOptions): Promise<ScanResult> {
+  const startedAt = new Date().toISOString();
+  const emit = (e: ScanEvent): void => opts.onProgress?.(e);
+  const kc = loadKubeconfig(opts.kubeconfig !== undefined ? { explicit: opts.kubeconfig } : {});
+  const client = await connectContext(kc, { ...(opts.context !== undefined ? { context: opts.context } : {}), allowExec: opts.allowExec === true });
+  let listing;
+  try {
+    listing = await listClusterObjects(client, { ...(opts.signal ? { signal: opts.signal } : {}) });
+  } finally {
+    client.close();
+  }
+  const nodes = nodeObjects(listing.list);
+  emit({ type: 'api-listed', context: client.contextName, nodes: nodes.length, partial: listing.partial });
+  const { targets, unknown } = pickScanNodes(nodes, opts.nodes ?? 'all', opts.ssh.perNode);
+  if (unknown.length > 0) throw new ScanInputError(`not nodes of this cluster: ${unknown.join(', ')} (it has ${nodes.length} nodes)`);
+
+  const [known, sshConfig] = await Promise.all([loadKnownHostsFiles(opts.ssh.knownHostsFiles), readSshConfig(opts.ssh.configFile)]);
+  if (opts.ssh.acceptNewFile) {
+    const own = await loadKnownHostsFiles([opts.ssh.acceptNewFile]);
+    known.entries.push(...own.entries);
+  }
+  for (const t of targets) emit({ type: 'node-queued', node: t.name, ...(t.address ? { address: t.address } : {}) });
+
+  const ctx = {
+    ssh: opts.ssh,
+    ...(sshConfig ? { sshConfig } : {}),
+    knownHosts: known.entries,
+    commandTimeoutSec: opts.commandTimeoutSec ?? DEFAULT_COMMAND_TIMEOUT_SEC,
+    ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    emit,
+  };
+  const results = await mapBounded(targets, Math.max(1, opts.parallelism ?? DEFAULT_PARALLELISM), (t) => scanNode(t, ctx));
+
+  const warnings = [...listing.warnings, ...client.warnings, ...kc.warnings, ...known.malformed.map((m) => `known_hosts ${m.source}: ${m.reason}`)];
+  const redact = (s: string): string => client.secrets.redact(s);
+  const info: ScanInfo = {
+    tool: 'proxyscope',
+    via: 'ssh',
+    context: client.contextName,
+    server: redact(client.server),
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    insecureSkipTlsVerify: client.insecureSkipTlsVerify,
+    warnings: [...new Set(warnings.map(redact))],
+    api: { partial: listing.partial, problems: listing.problems.map(redact), notes: listing.notes, resources: listing.resources },
+    nodes: results.map((r) => ({ node: r.node, status: r.status, message: redact(r.message), ...(r.address ? { address: r.address } : {}) })),
+  };
+  return { nodes: results, clusterJson: listing.list, info, ok: results.every((r) => r.status === 'ok') };
+}
+
+async function readSshConfig(file: string | undefined): Promise<SSHConfig | undefined> {
+  if (file === undefined) return undefined;
+  return parseSshConfig(await readFile(file, 'utf8'));
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** The snapshot the scan produced, as loadSnapshot and the analysis read it. */
+export function scanSnapshotData(result: ScanResult, source: string): SnapshotData {
+  return {
+    source,
+    clusterJson: result.clusterJson,
+    nodes: result.nodes
+      // A name the layout refuses keeps its status in scan.json but gets no folder.
+      .filter((n) => invalidNameReason(n.node) === null)
+      .map((n) => ({
+        name: n.node,
+        files: {
+          ...n.files,
+          [NODE_FILE]: `${JSON.stringify({ node: n.node, address: n.address, status: n.status, message: n.message, hostKeyFingerprint: n.hostKeyFingerprint, durationMs: n.durationMs, commands: n.commands }, null, 2)}\n`,
+        },
+      })),
+  };
+}
+
+/** Writes cluster.json, nodes/<node>/{dumps,node.json} and scan.json into `dir` (must be empty or absent). */
+export async function writeScanSnapshot(result: ScanResult, dir: string): Promise<void> {
+  await saveSnapshot(scanSnapshotData(result, dir), dir);
+  await writeFile(join(dir, SCAN_FILE), `${JSON.stringify(result.info, null, 2)}\n`, { mode: 0o600 });
+}
