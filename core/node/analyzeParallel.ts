@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { finishAnalysis } from '../common/analyze/finishAnalysis';
 import { prepareCluster } from '../common/analyze/prepareCluster';
+import type { PreparedCluster } from '../common/analyze/prepareCluster';
 import type { AnalysisResult, NodeAnalysis, SnapshotData } from '../common/model';
 import { analyzeNodeSafe, fromWire, slim, type WorkerInit, type WorkerJob, type WorkerReply } from './analyzeNodeSafe';
+import { collectGarbage } from './collectGarbage';
 
 // Nodes of one snapshot are independent, so with several nodes the per-node work (parse, decode,
 // check) is spread over worker threads while the main thread takes nodes from the same queue.
@@ -21,6 +23,13 @@ export interface ParallelOptions {
   clock?: () => number;
   /** The worker bundle; default analyzeWorker.cjs next to the running bundle (or in ../cli). */
   workerFile?: string;
+  /**
+   * The caller will not read `snapshot.clusterJson` or the nodes' `files` again (the CLI): they
+   * are dropped from the snapshot as soon as this analysis no longer needs them, which lowers the
+   * peak memory of big snapshots (cluster.json alone is ~43 MB of text at 10k Services). The
+   * snapshot keeps its node names and `clusterJson` becomes '' (still "present").
+   */
+  releaseInputs?: boolean;
 }
 
 /** Jobs a worker holds at once: one running, one queued so it never waits for the main thread. */
@@ -32,21 +41,40 @@ export async function analyzeSnapshotParallel(snapshot: SnapshotData, opts: Para
   const workerFile = threads > 1 ? (opts.workerFile ?? findWorkerFile()) : null;
   const finishOpts = { now: opts.now, version: opts.version };
 
+  const release = opts.releaseInputs === true;
+  let analyzedHere = 0;
+  const local = (cluster: PreparedCluster | null, i: number): NodeAnalysis => {
+    // The previous node's data is garbage now: collect it before the next one piles up on it.
+    if (analyzedHere++ > 0) collectGarbage();
+    const node = snapshot.nodes[i];
+    const result = slim(analyzeNodeSafe(node, cluster, opts.clock));
+    if (release) node.files = {};
+    return result;
+  };
+
   if (threads <= 1 || workerFile === null || !existsSync(workerFile)) {
-    const cluster = snapshot.clusterJson !== undefined ? prepareCluster(snapshot.clusterJson) : null;
-    const nodes = snapshot.nodes.map((node) => slim(analyzeNodeSafe(node, cluster, opts.clock)));
+    const cluster = prepareMain(snapshot, release);
+    const nodes = snapshot.nodes.map((_node, i) => local(cluster, i));
     return finishAnalysis(snapshot, cluster, nodes, finishOpts);
   }
 
   // Workers start first so their start-up and cluster preparation overlap the main thread's.
-  const pool = startPool(snapshot, threads - 1, workerFile, opts.clock !== undefined);
+  const pool = startPool(snapshot, threads - 1, workerFile, opts.clock !== undefined, release);
   try {
-    const cluster = snapshot.clusterJson !== undefined ? prepareCluster(snapshot.clusterJson) : null;
-    const nodes = await pool.run((i) => slim(analyzeNodeSafe(snapshot.nodes[i], cluster, opts.clock)));
+    const cluster = prepareMain(snapshot, release);
+    const nodes = await pool.run((i) => local(cluster, i));
     return finishAnalysis(snapshot, cluster, nodes, finishOpts);
   } finally {
     await pool.close();
   }
+}
+
+/** The main thread's prepared cluster; with `release`, the text is dropped once prepared. */
+function prepareMain(snapshot: SnapshotData, release: boolean): PreparedCluster | null {
+  if (snapshot.clusterJson === undefined) return null;
+  const cluster = prepareCluster(snapshot.clusterJson);
+  if (release) snapshot.clusterJson = '';
+  return cluster;
 }
 
 interface Pool {
@@ -61,7 +89,7 @@ interface PoolWorker {
   alive: boolean;
 }
 
-function startPool(snapshot: SnapshotData, count: number, workerFile: string, timings: boolean): Pool {
+function startPool(snapshot: SnapshotData, count: number, workerFile: string, timings: boolean, release: boolean): Pool {
   const n = snapshot.nodes.length;
   const results: (NodeAnalysis | undefined)[] = new Array(n);
   let done = 0;
@@ -102,6 +130,8 @@ function startPool(snapshot: SnapshotData, count: number, workerFile: string, ti
       if (msg.type === 'fatal') return retire(pw);
       if (!pw.outstanding.delete(msg.id) || results[msg.id] !== undefined) return;
       results[msg.id] = fromWire(msg.result);
+      // Kept until now: a worker that fails hands its nodes back to the main thread.
+      if (release) snapshot.nodes[msg.id].files = {};
       done += 1;
       feed(pw);
       notify();

@@ -1,5 +1,5 @@
 import type { L4Protocol } from '../model';
-import { hashPrefix } from './sha256Short';
+import { hashPrefix, hashPrefixIs, hashPut, hashPutInt, hashReset } from './sha256Short';
 
 // Chain names kube-proxy derives from a Service port, so a dump can be mapped back to the
 // Service without reading comments. Formulas: pkg/proxy/iptables/proxier.go (portProtoHash,
@@ -43,6 +43,26 @@ export function joinHostPort(ip: string, port: number | string): string {
 /** `KUBE-SEP-…` for an endpoint given as `ip:port` / `[v6]:port` (see joinHostPort). */
 export function iptablesEndpointChainName(spn: string, proto: L4Protocol, endpoint: string): string {
   return `KUBE-SEP-${hashPrefix(spn + proto + endpoint, 16)}`;
+}
+
+const SEP_PREFIX = 'KUBE-SEP-';
+
+/**
+ * Whether `name` is `iptablesEndpointChainName(spn, proto, joinHostPort(ip, port))`, computed
+ * without building either string (one check per endpoint of a node, see nameMismatches).
+ */
+export function isIptablesEndpointChainName(name: string, spn: string, proto: L4Protocol, ip: string, port: number): boolean {
+  if (name.length !== SEP_PREFIX.length + 16 || !name.startsWith(SEP_PREFIX)) return false;
+  hashReset();
+  hashPut(spn);
+  hashPut(proto);
+  const v6 = ip.includes(':');
+  if (v6) hashPut('[');
+  hashPut(ip);
+  hashPut(v6 ? ']:' : ':');
+  hashPutInt(port);
+  const same = hashPrefixIs(name, SEP_PREFIX.length, 16);
+  return same ?? iptablesEndpointChainName(spn, proto, joinHostPort(ip, port)) === name;
 }
 
 /** knftables.NameLengthMax (256) minus the longest chain prefix kube-proxy uses (16). */

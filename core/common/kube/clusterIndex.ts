@@ -23,8 +23,10 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
-function podIps(pod: Pod): string[] {
-  const ips: string[] = [];
+/** The Pod's addresses, each once; `into` is reused (cleared first). */
+function podIps(pod: Pod, into: string[] = []): string[] {
+  const ips = into;
+  ips.length = 0;
   const status = pod.status;
   if (!status) return ips;
   if (Array.isArray(status.podIPs)) {
@@ -50,9 +52,10 @@ export function indexCluster(state: ClusterState): ClusterIndex {
   // Several Pods can share an IP (hostNetwork Pods use the node's address).
   const podsByIp = new Map<string, Pod[]>();
   const podsByName = new Map<string, Pod>();
+  const ips: string[] = [];
   for (const pod of state.pods) {
     podsByName.set(objectKey(pod.metadata), pod);
-    for (const ip of podIps(pod)) pushTo(podsByIp, ip, pod);
+    for (const ip of podIps(pod, ips)) pushTo(podsByIp, ip, pod);
   }
 
   const nodeNames = new Set<string>();

@@ -251,7 +251,13 @@ export function expectedForNode(prepared: PreparedExpected, nodeName: string, fa
   for (let i = 0; i < ports.length; i++) {
     const port = ports[i];
     if (port.nodeIndependent) {
-      port.shared ??= computePort(port, '', undefined);
+      if (port.shared === undefined) {
+        port.shared = computePort(port, '', undefined);
+        // Every node gets `shared` from now on: the per-node inputs can go (~100 bytes per
+        // endpoint, held for the whole run by every thread's prepared cluster).
+        port.candidates = [];
+        delete port.duplicates;
+      }
       out[i] = port.shared;
     } else {
       out[i] = computePort(port, nodeName, nodeZone);

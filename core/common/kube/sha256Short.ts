@@ -112,3 +112,77 @@ export function hashPrefix(input: string, chars: number): string {
   }
   return String.fromCharCode.apply(null, codes);
 }
+
+// Incremental form for comparisons: the message is written piece by piece straight into the
+// padded block and the hash is compared with a name in place, so checking that a chain is named
+// as expected builds no string at all (one such check per endpoint of a node).
+let msgLen = 0;
+let msgAscii = true;
+
+/** Room for `more` message bytes plus the padding of the last block. */
+function reserve(more: number): void {
+  if (block.length >= msgLen + more + 72) return;
+  const bigger = new Uint8Array((msgLen + more + 72) * 2);
+  bigger.set(block.subarray(0, msgLen));
+  block = bigger;
+}
+
+/** Starts a message for hashPut / hashPrefixIs. */
+export function hashReset(): void {
+  msgLen = 0;
+  msgAscii = true;
+}
+
+/** Appends `s` to the message (flagged unusable if not ASCII: hashPrefixIs then returns null). */
+export function hashPut(s: string): void {
+  const n = s.length;
+  reserve(n);
+  let at = msgLen;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) msgAscii = false;
+    block[at++] = c;
+  }
+  msgLen = at;
+}
+
+/** Appends the decimal digits of a non-negative integer (as String(n) prints it). */
+export function hashPutInt(n: number): void {
+  if (!Number.isSafeInteger(n) || n < 0) {
+    hashPut(String(n));
+    return;
+  }
+  let digits = 1;
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+  reserve(digits);
+  for (let i = msgLen + digits - 1, x = n; i >= msgLen; i--, x = Math.floor(x / 10)) block[i] = 48 + (x % 10);
+  msgLen += digits;
+}
+
+/**
+ * Whether the first `chars` characters of base32(sha256(message)) are `name[from, from + chars)`.
+ * Null when the message is not ASCII (the caller then compares strings built the slow way).
+ */
+export function hashPrefixIs(name: string, from: number, chars: number): boolean | null {
+  if (!msgAscii || chars > 48) return null;
+  if (name.length < from + chars) return false;
+  const n = msgLen;
+  const total = ((n + 9 + 63) >> 6) << 6;
+  block[n] = 0x80;
+  block.fill(0, n + 1, total);
+  const bits = n * 8;
+  block[total - 4] = bits >>> 24;
+  block[total - 3] = bits >>> 16;
+  block[total - 2] = bits >>> 8;
+  block[total - 1] = bits;
+  compress(block, total);
+  for (let i = 0; i < chars; i++) {
+    const bit = i * 5;
+    const word = bit >>> 5;
+    const off = bit & 31;
+    let v = (H[word] << off) >>> 27;
+    if (off > 27) v |= H[word + 1] >>> (59 - off);
+    if (name.charCodeAt(from + i) !== ALPHABET_CODES[v & 31]) return false;
+  }
+  return true;
+}

@@ -5,24 +5,32 @@ import type { IptOption, IptRule } from '../model/iptables';
 
 /** First option `option` inside any `-m module` match of the rule (the same module may repeat). */
 export function matchOption(rule: IptRule, module: string, option: string): IptOption | undefined {
-  for (const m of rule.matches) {
+  // Indexed loops: rules hold both shared frozen arrays and ordinary ones, and for..of over both
+  // kinds is markedly slower on these hot paths.
+  const matches = rule.matches;
+  for (let i = 0; i < matches.length; i++) {
+    const m = matches[i];
     if (m.module !== module) continue;
-    for (const o of m.options) if (o.name === option) return o;
+    const options = m.options;
+    for (let j = 0; j < options.length; j++) if (options[j].name === option) return options[j];
   }
   return undefined;
 }
 
 /** First option named `name` in any match, whatever its module (e.g. `--dport` of tcp/udp/sctp). */
 export function anyOption(rule: IptRule, name: string): IptOption | undefined {
-  for (const m of rule.matches) {
-    for (const o of m.options) if (o.name === name) return o;
+  const matches = rule.matches;
+  for (let i = 0; i < matches.length; i++) {
+    const options = matches[i].options;
+    for (let j = 0; j < options.length; j++) if (options[j].name === name) return options[j];
   }
   return undefined;
 }
 
 /** Option of the target, e.g. `--to-destination` of DNAT. */
 export function targetOption(rule: IptRule, name: string): IptOption | undefined {
-  for (const o of rule.targetOptions) if (o.name === name) return o;
+  const options = rule.targetOptions;
+  for (let i = 0; i < options.length; i++) if (options[i].name === name) return options[i];
   return undefined;
 }
 
@@ -32,9 +40,15 @@ export function hasMatch(rule: IptRule, module: string): boolean {
 }
 
 function parsePort(s: string | undefined): number | undefined {
-  if (s === undefined || s.length === 0 || s.length > 5) return undefined;
+  return s === undefined ? undefined : parsePortAt(s, 0, s.length);
+}
+
+/** Decimal port in s[from, to) (1 to 5 digits, at most 65535), without slicing. */
+function parsePortAt(s: string, from: number, to: number): number | undefined {
+  const len = to - from;
+  if (len <= 0 || len > 5) return undefined;
   let n = 0;
-  for (let i = 0; i < s.length; i++) {
+  for (let i = from; i < to; i++) {
     const c = s.charCodeAt(i);
     if (c < 48 || c > 57) return undefined;
     n = n * 10 + (c - 48);
@@ -69,24 +83,44 @@ export function probability(rule: IptRule): number | undefined {
  * or not a single address and a single port (no port, ranges like `10.0.0.1-10.0.0.9:80-90`).
  */
 export function dnatDestination(rule: IptRule): { ip: string; port: number } | undefined {
+  const out: DnatTarget = { ip: undefined, port: undefined };
+  return readDnatDestination(rule, out) ? { ip: out.ip as string, port: out.port as number } : undefined;
+}
+
+/** Where readDnatDestination writes. */
+export interface DnatTarget {
+  ip?: string;
+  port?: number;
+}
+
+/**
+ * dnatDestination without the result object (hot path: one call per endpoint): on success sets
+ * out.ip / out.port and returns true; otherwise leaves `out` alone and returns false.
+ */
+export function readDnatDestination(rule: IptRule, out: DnatTarget): boolean {
   const v = targetOption(rule, '--to-destination')?.values[0];
-  if (v === undefined) return undefined;
-  let ip: string;
-  let portText: string;
+  if (v === undefined) return false;
+  let ipStart = 0;
+  let ipEnd: number;
+  let port: number | undefined;
   if (v.charCodeAt(0) === 91) {
     const close = v.indexOf(']');
-    if (close < 0 || v.charCodeAt(close + 1) !== 58) return undefined;
-    ip = v.slice(1, close);
-    portText = v.slice(close + 2);
+    if (close < 0 || v.charCodeAt(close + 1) !== 58) return false;
+    ipStart = 1;
+    ipEnd = close;
+    port = parsePortAt(v, close + 2, v.length);
   } else {
     const colon = v.indexOf(':');
-    if (colon < 0 || v.indexOf(':', colon + 1) >= 0) return undefined; // no port, or bare IPv6
-    ip = v.slice(0, colon);
-    portText = v.slice(colon + 1);
+    if (colon < 0 || v.indexOf(':', colon + 1) >= 0) return false; // no port, or bare IPv6
+    ipEnd = colon;
+    port = parsePortAt(v, colon + 1, v.length);
   }
-  const port = parsePort(portText);
-  if (port === undefined || ip === '' || ip.includes('-')) return undefined;
-  return { ip, port };
+  if (port === undefined || ipEnd === ipStart) return false;
+  const dash = v.indexOf('-', ipStart);
+  if (dash >= 0 && dash < ipEnd) return false;
+  out.ip = v.slice(ipStart, ipEnd);
+  out.port = port;
+  return true;
 }
 
 /**

@@ -260,9 +260,15 @@ export function parseRuleArgs(tk: RuleTokens, from: number, rule: IptRule, cache
         const target = rule.target;
         if (target === 'DNAT' || target === 'SNAT') {
           // `--to-destination podIP:port` is different on every endpoint rule: caching it would
-          // only cost a key per rule.
-          rule.targetOptions = buildOptions(tk, i + 2, e);
-          err = buildError;
+          // only cost a key per rule. Its usual exact shape is built directly, with the option
+          // name shared instead of sliced from every line.
+          const name = e === i + 4 && kinds[i + 2] === OPTION && kinds[i + 3] === VALUE ? toOptionName(tk, i + 2) : undefined;
+          if (name !== undefined) {
+            rule.targetOptions = [{ name, negated: false, values: [wordAt(tk, i + 3)] }];
+          } else {
+            rule.targetOptions = buildOptions(tk, i + 2, e);
+            err = buildError;
+          }
         } else {
           const s = tk.starts[i + 2];
           const end = tk.ends[e - 1];
@@ -289,6 +295,18 @@ export function parseRuleArgs(tk: RuleTokens, from: number, rule: IptRule, cache
   }
   if (rule.matches.length > 0) rule.comment = firstComment(rule.matches);
   return err;
+}
+
+const TO_DESTINATION = '--to-destination';
+const TO_SOURCE = '--to-source';
+
+/** `--to-destination` / `--to-source` when word i is exactly that (as a shared string), else undefined. */
+function toOptionName(tk: RuleTokens, i: number): string | undefined {
+  const s = tk.starts[i];
+  const len = tk.ends[i] - s;
+  if (len === TO_DESTINATION.length && tk.text.startsWith(TO_DESTINATION, s)) return TO_DESTINATION;
+  if (len === TO_SOURCE.length && tk.text.startsWith(TO_SOURCE, s)) return TO_SOURCE;
+  return undefined;
 }
 
 function firstComment(matches: IptMatch[]): string | undefined {

@@ -1,7 +1,7 @@
 import type { IptBackend, IptablesDump } from '../model/iptables';
 import { parseCommand } from './iptablesCommand';
 import { parseCounters } from './iptablesWords';
-import { currentTable, flushRun, getChain, getTable, malformed, newSaveState, noteDeclared, ZERO_COUNTERS } from './iptablesSaveState';
+import { addChain, currentTable, flushRun, getTable, malformed, newSaveState, noteDeclared, ZERO_COUNTERS } from './iptablesSaveState';
 import type { SaveState } from './iptablesSaveState';
 import { tokenizeRuleInto, wordAt } from './iptablesTokenize';
 
@@ -149,7 +149,7 @@ function parseChainLine(st: SaveState, text: string, lineStart: number, i: numbe
   const name = wordAt(tk, 0);
   let chain = table.chains.get(name);
   if (chain === undefined) {
-    chain = getChain(table, name);
+    chain = addChain(table, name);
     noteDeclared(st, table, chain);
   }
   if (chain.line === 0) chain.line = line;

@@ -65,11 +65,13 @@ export function getTable(st: SaveState, name: string, line: number): IptTable {
 }
 
 export function getChain(table: IptTable, name: string): IptChain {
-  let c = table.chains.get(name);
-  if (c === undefined) {
-    c = { name, policy: null, counters: undefined, line: 0, rules: EMPTY };
-    table.chains.set(name, c);
-  }
+  return table.chains.get(name) ?? addChain(table, name);
+}
+
+/** A new chain `name`, which the table must not have yet. */
+export function addChain(table: IptTable, name: string): IptChain {
+  const c: IptChain = { name, policy: null, counters: undefined, line: 0, rules: EMPTY };
+  table.chains.set(name, c);
   return c;
 }
 

@@ -77,6 +77,26 @@ describe('analyzeSnapshotParallel', () => {
     expect(byWorker).toBeLessThan(snap.nodes.length);
   });
 
+  it.each([
+    ['worker threads', { workerFile: 'WORKER' }],
+    ['the main thread only', { workers: 1 }],
+  ] as const)('with releaseInputs, gives the same result and empties the snapshot it no longer needs (%s)', async (_n, how) => {
+    const snap = tinySnapshot({ staleOn: ['node-b'], extraNodes: 3 });
+    const expected = analyzeSnapshot(tinySnapshot({ staleOn: ['node-b'], extraNodes: 3 }), { now: NOW, version: 't' });
+    const opts = 'workerFile' in how ? { workerFile: WORKER } : how;
+    const got = await analyzeSnapshotParallel(snap, { now: NOW, version: 't', releaseInputs: true, ...opts });
+    expect(got).toEqual(expected);
+    expect(snap.clusterJson).toBe('');
+    expect(snap.nodes.map((n) => Object.keys(n.files).length)).toEqual(snap.nodes.map(() => 0));
+  });
+
+  it('leaves the snapshot alone without releaseInputs', async () => {
+    const snap = tinySnapshot({ extraNodes: 3 });
+    const before = JSON.stringify(snap);
+    await analyzeSnapshotParallel(snap, { now: NOW, workerFile: WORKER });
+    expect(JSON.stringify(snap)).toBe(before);
+  });
+
   it('runs a single-node snapshot in-process', async () => {
     const snap = { ...tinySnapshot(), nodes: tinySnapshot().nodes.slice(0, 1) };
     const got = await analyzeSnapshotParallel(snap, { now: NOW, workerFile: join(tmp, 'never-used.cjs') });

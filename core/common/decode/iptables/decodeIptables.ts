@@ -6,7 +6,7 @@ import { parseComment, spnLabel } from './commentNames';
 import type { CommentClaim } from './commentNames';
 import type { DecodeState, Group } from './decodeState';
 import { adopt, groupOf, idKey, newDecodeState, newGroup, slotEvidence } from './decodeState';
-import { endpointOf } from './endpointChain';
+import { decodeEndpoints, endpointOf } from './endpointChain';
 import { resolveIdentity } from './identity';
 import { decodeFrontends } from './kubeServicesChain';
 import { decodeFilterMarkers } from './markers';
@@ -80,9 +80,13 @@ function labelOf(g: Group): string {
   return (r.svc ?? r.svl ?? r.ext ?? r.fw ?? r.xlb ?? g.slots[0])?.name ?? g.fallbackLabel ?? g.key;
 }
 
+const scratchChains: string[] = [];
+
 function toServicePort(g: Group): ProgrammedServicePort {
-  const chains: string[] = [];
-  for (const slot of g.slots) if (slot.chain !== undefined) chains.push(slot.name);
+  // Copied out of scratch space with its exact length (push() would give it 16 slots).
+  let n = 0;
+  for (const slot of g.slots) if (slot.chain !== undefined) scratchChains[n++] = slot.name;
+  const chains = scratchChains.slice(0, n);
   const sp: ProgrammedServicePort = {
     id: g.id,
     idSource: g.id === null ? 'none' : g.idSource,
@@ -104,6 +108,7 @@ function toServicePort(g: Group): ProgrammedServicePort {
 
 export function decodeIptables(dump: IptablesDump, ctx: IptablesDecodeContext): ProgrammedNode {
   const st = newDecodeState(ctx.node, ctx.file, ctx.names, dump.tables.get('nat')?.chains, dump.tables.get('filter')?.chains);
+  decodeEndpoints(st);
   buildGroups(st);
   for (const g of st.groups.values()) resolveIdentity(st, g);
   for (const g of st.groups.values()) {

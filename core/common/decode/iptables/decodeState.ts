@@ -138,6 +138,22 @@ export function ruleEvidence(st: DecodeState, rule: IptRule): Evidence {
   return { node: st.node, file: st.file, line: rule.line, raw: rule.raw };
 }
 
+/**
+ * Evidence of every rule of `rules`, in an array of exactly that length: grown by push(), a
+ * two-rule KUBE-SEP chain's list would get a 16-slot backing store, and there are 50k of them.
+ */
+export function rulesEvidence(st: DecodeState, rules: readonly IptRule[]): Evidence[] {
+  switch (rules.length) {
+    case 0: return [];
+    case 1: return [ruleEvidence(st, rules[0])];
+    case 2: return [ruleEvidence(st, rules[0]), ruleEvidence(st, rules[1])];
+    case 3: return [ruleEvidence(st, rules[0]), ruleEvidence(st, rules[1]), ruleEvidence(st, rules[2])];
+  }
+  const out: Evidence[] = new Array<Evidence>(rules.length);
+  for (let i = 0; i < rules.length; i++) out[i] = ruleEvidence(st, rules[i]);
+  return out;
+}
+
 /** Evidence for a chain: its first rule, else a rebuilt declaration line, else the jump to it. */
 export function slotEvidence(st: DecodeState, slot: ChainSlot): Evidence {
   const chain = slot.chain;
@@ -158,15 +174,23 @@ export function idKey(id: { namespace: string; name: string; portName: string; p
 }
 
 export function newGroup(st: DecodeState, key: string, suffix: string | undefined): Group {
+  // Every field set up front (one hidden class for all groups, monomorphic reads in later passes).
   const g: Group = {
     key,
     suffix,
     slots: [],
-    roles: {},
+    roles: { svc: undefined, svl: undefined, ext: undefined, fw: undefined, xlb: undefined },
     frontends: [],
     markers: [],
+    clusterPath: undefined,
+    localPath: undefined,
+    sourceRanges: undefined,
+    protocol: undefined,
+    claim: undefined,
     id: null,
     idSource: 'none',
+    form: undefined,
+    fallbackLabel: undefined,
   };
   st.groups.set(key, g);
   return g;

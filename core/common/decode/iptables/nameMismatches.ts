@@ -1,5 +1,5 @@
 import type { NameMismatch, ServicePortId } from '../../model';
-import { iptablesChainName, iptablesChainSuffix, iptablesEndpointChainName, joinHostPort, servicePortName } from '../../kube/chainNames';
+import { iptablesChainName, iptablesChainSuffix, iptablesEndpointChainName, isIptablesEndpointChainName, joinHostPort, servicePortName } from '../../kube/chainNames';
 import type { ServicePortNameForm } from '../../kube/chainNames';
 import { rolePrefix } from './chainShape';
 import { spnLabel } from './commentNames';
@@ -52,22 +52,19 @@ function checkServiceChains(st: DecodeState, g: Group, out: NameMismatch[]): voi
 function checkEndpointChains(st: DecodeState, g: Group, out: NameMismatch[]): void {
   if (g.id === null) return;
   const id = g.id;
-  const spns = formsFor(id, g.idSource === 'hash' ? g.form : undefined).map((f) =>
-    servicePortName(id.namespace, id.name, id.portName, f),
-  );
+  const known = g.idSource === 'hash' ? g.form : undefined;
+  // At most two forms (formsFor); kept in locals, no per-group arrays on the hot path.
+  const spn1 = servicePortName(id.namespace, id.name, id.portName, known ?? 'current');
+  const spn2 = known === undefined && id.portName === '' ? servicePortName(id.namespace, id.name, '', 'legacy') : undefined;
   for (const slot of g.slots) {
     if (slot.role !== 'sep' || !slot.shaped) continue;
     const ep = endpointOf(st, slot);
     if (ep === null || ep.ip === undefined || ep.port === undefined || ep.dnatRule === undefined) continue;
+    // Compared in place: no name string is built unless the chain is misnamed.
+    if (isIptablesEndpointChainName(slot.name, spn1, id.protocol, ep.ip, ep.port)) continue;
+    if (spn2 !== undefined && isIptablesEndpointChainName(slot.name, spn2, id.protocol, ep.ip, ep.port)) continue;
     const endpoint = joinHostPort(ep.ip, ep.port);
-    let ok = false;
-    for (const spn of spns) {
-      if (iptablesEndpointChainName(spn, id.protocol, endpoint) === slot.name) {
-        ok = true;
-        break;
-      }
-    }
-    if (ok) continue;
+    const spns = spn2 === undefined ? [spn1] : [spn1, spn2];
     out.push({
       chain: slot.name,
       claimed: `${spnLabel(id)} ${id.protocol} -> ${endpoint}`,

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import {
   hashAndTruncate,
   iptablesChainName,
   iptablesChainSuffix,
   iptablesEndpointChainName,
+  isIptablesEndpointChainName,
   joinHostPort,
   nftAffinitySetName,
   nftEndpointChainName,
@@ -75,6 +77,40 @@ describe('iptables chain names', () => {
 
   it.each(iptablesEndpointVectors)('hashes endpoint $spn $ep to $want', ({ spn, proto, ep, want }) => {
     expect(iptablesEndpointChainName(spn, proto, ep)).toBe(want);
+  });
+
+  it.each(iptablesEndpointVectors)('recognises $want as the endpoint chain of $spn $ep without building it', ({ spn, proto, ep, want }) => {
+    const colon = ep.lastIndexOf(':');
+    expect(isIptablesEndpointChainName(want, spn, proto, ep.slice(0, colon), Number(ep.slice(colon + 1)))).toBe(true);
+  });
+
+  const others = [
+    { name: 'another port', chain: 'KUBE-SEP-YVT6EXXEKT4LDXBC', ip: '10.64.2.4', port: 81 },
+    { name: 'another address', chain: 'KUBE-SEP-YVT6EXXEKT4LDXBC', ip: '10.64.2.5', port: 80 },
+    { name: 'a name one character off', chain: 'KUBE-SEP-YVT6EXXEKT4LDXBD', ip: '10.64.2.4', port: 80 },
+    { name: 'a KUBE-SVC prefix', chain: 'KUBE-SVC-YVT6EXXEKT4LDXBC', ip: '10.64.2.4', port: 80 },
+    { name: 'a short name', chain: 'KUBE-SEP-YVT6EXXEKT4LDXB', ip: '10.64.2.4', port: 80 },
+  ];
+  it.each(others)('rejects $name', ({ chain, ip, port }) => {
+    expect(isIptablesEndpointChainName(chain, 'default/nginx', 'tcp', ip, port)).toBe(false);
+  });
+
+  it('agrees with the built name for any endpoint, IPv6 and non-ASCII Service port names included', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 90 }),
+        fc.constantFrom('tcp' as const, 'udp' as const, 'sctp' as const),
+        fc.oneof(fc.ipV4(), fc.ipV6(), fc.string({ unit: 'grapheme', maxLength: 20 })),
+        fc.integer({ min: 0, max: 65535 }),
+        fc.boolean(),
+        (spn, proto, ip, port, same) => {
+          const name = iptablesEndpointChainName(spn, proto, joinHostPort(ip, port));
+          const other = same ? name : iptablesEndpointChainName(spn, proto, joinHostPort(ip, port === 0 ? 1 : port - 1));
+          expect(isIptablesEndpointChainName(other, spn, proto, ip, port)).toBe(other === name);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it.each([

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
-import { hashPrefix, sha256String } from '../../../../core/common/kube/sha256Short';
+import { hashPrefix, hashPrefixIs, hashPut, hashPutInt, hashReset, sha256String } from '../../../../core/common/kube/sha256Short';
 import { base32Encode } from '../../../../core/common/kube/base32';
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
@@ -69,5 +69,39 @@ describe('base32Encode', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('hashPrefixIs (incremental message, compared in place)', () => {
+  const check = (parts: (string | number)[], name: string, from: number, chars: number): boolean | null => {
+    hashReset();
+    for (const p of parts) if (typeof p === 'number') hashPutInt(p); else hashPut(p);
+    return hashPrefixIs(name, from, chars);
+  };
+
+  it('matches hashPrefix of the concatenated pieces, at any offset and across block boundaries', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.string({ maxLength: 70 }), fc.nat()), { maxLength: 6 }), fc.integer({ min: 1, max: 48 }), fc.nat(5), (parts, chars, from) => {
+        const ascii = parts.map((p) => (typeof p === 'string' ? p.replace(/[^\x00-\x7f]/g, '?') : p));
+        const want = hashPrefix(ascii.join(''), chars);
+        const pad = 'P'.repeat(from);
+        expect(check(ascii, pad + want, from, chars)).toBe(true);
+        const flipped = want.slice(0, -1) + (want.endsWith('A') ? 'B' : 'A');
+        expect(check(ascii, pad + flipped, from, chars)).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('prints integers the way String() does', () => {
+    for (const n of [0, 7, 10, 99, 100, 65535, 1234567890]) expect(check(['x', n], hashPrefix(`x${n}`, 16), 0, 16)).toBe(true);
+  });
+
+  it('is false for a name too short to hold the prefix', () => {
+    expect(check(['abc'], hashPrefix('abc', 16).slice(0, 15), 0, 16)).toBe(false);
+  });
+
+  it('answers null for a message that is not ASCII (the caller compares built strings then)', () => {
+    expect(check(['ns/ümlaut'], hashPrefix('ns/ümlaut', 16), 0, 16)).toBeNull();
   });
 });

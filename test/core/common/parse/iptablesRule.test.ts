@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IptRule } from '../../../../core/common/model/iptables';
-import { anyOption, dnatDestination, dport, hasMatch, matchOption, probability, stripPrefixLength, targetOption } from '../../../../core/common/parse/iptablesRule';
+import { anyOption, dnatDestination, dport, hasMatch, matchOption, probability, readDnatDestination, stripPrefixLength, targetOption } from '../../../../core/common/parse/iptablesRule';
+import type { DnatTarget } from '../../../../core/common/parse/iptablesRule';
 import { parseIptablesSave } from '../../../../core/common/parse/iptablesSave';
 
 /** Parses one `-A` line in a nat table. */
@@ -59,6 +60,17 @@ describe('dnatDestination', () => {
   it('is undefined for a rule that does not DNAT', () => {
     expect(dnatDestination(rule('-A X -s 10.0.1.1/32 -j KUBE-MARK-MASQ'))).toBeUndefined();
   });
+
+  it.each(['10.0.1.1:80', '[fd00::1]:8080', '10.0.1.1', 'fd00::1', '[fd00::1]', '[fd00::1]x80', '10.0.1.1:', ':80', '[]:80', '10.0.1.1:99999', '10.0.1.1:8a', '10.0.1.1-10.0.1.9:80', 'a-b:1'])(
+    'readDnatDestination agrees with dnatDestination for %s, and leaves its target alone on failure',
+    (value) => {
+      const want = dnatDestination(rule(`-A X -j DNAT --to-destination ${value}`));
+      const out: DnatTarget = { ip: 'untouched', port: -1 };
+      const ok = readDnatDestination(rule(`-A X -j DNAT --to-destination ${value}`), out);
+      expect(ok).toBe(want !== undefined);
+      expect(out).toEqual(want ?? { ip: 'untouched', port: -1 });
+    },
+  );
 });
 
 describe('stripPrefixLength', () => {

@@ -371,6 +371,22 @@ describe('parseIptablesSave on damaged and unusual input', () => {
     expect([a.comment, a.protocol, a.target]).toEqual([b.comment, b.protocol, b.target]);
   });
 
+  it('shares one parsed statistic match between the rules of every KUBE-SVC chain, whatever their probabilities end in', () => {
+    // 0.25000000000 and 0.50000000000 differ only well before their last 8 characters.
+    const probabilities = ['0.20000000019', '0.25000000000', '0.33333333349', '0.50000000000'];
+    const lines = ['*nat'];
+    for (const chain of ['KUBE-SVC-A', 'KUBE-SVC-B']) {
+      for (const p of probabilities) lines.push(`-A ${chain} -m statistic --mode random --probability ${p} -j KUBE-SEP-${chain.slice(-1)}${p}`);
+    }
+    lines.push('COMMIT');
+    const dump = parseIptablesSave(lines.join('\n'));
+    const [a, b] = [rulesOf(dump, 'nat', 'KUBE-SVC-A'), rulesOf(dump, 'nat', 'KUBE-SVC-B')];
+    for (let i = 0; i < probabilities.length; i++) {
+      expect(a[i].matches[0].options[1].values).toEqual([probabilities[i]]);
+      expect(b[i].matches).toBe(a[i].matches);
+    }
+  });
+
   it('does not let an option appended in kube-proxy order leak into another rule sharing the same -m text', () => {
     const dump = parseIptablesSave(
       [
