@@ -19,7 +19,7 @@ export interface ReportOptions {
 }
 
 export async function analyzeAndReport(snapshot: SnapshotData, opts: ReportOptions): Promise<number> {
-  const result = await analyzeSnapshotParallel(snapshot, { version: toolVersion(), workers: opts.workers });
+  const result = await analyzeSnapshotParallel(snapshot, { version: toolVersion(), workers: opts.workers, releaseInputs: true });
   await writeReport(render(result, opts), opts.out);
   if (opts.out !== undefined) process.stderr.write(`proxyscope: wrote ${opts.format} report to ${opts.out} (${countsLine(result)})\n`);
   return exitCodeFor(result, opts.failOn);
