@@ -1,30 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { NftChain, NftRule, NftRuleset, NftSet, NftTable } from '../../../../core/common/model/nft';
+import type { NftRule } from '../../../../core/common/model/nft';
 import { parseNftText } from '../../../../core/common/parse/nftText';
+import { chain, kp, load, set, table } from './_nftLookup';
 
-const corpus = join(dirname(fileURLToPath(import.meta.url)), '../../../fixtures/corpus/nftables');
-const load = (file: string): NftRuleset => parseNftText(readFileSync(join(corpus, file), 'utf8'));
-
-function table(rs: NftRuleset, family: string, name: string): NftTable {
-  const t = rs.tables.find((x) => x.family === family && x.name === name);
-  if (!t) throw new Error(`no table ${family} ${name}`);
-  return t;
-}
-function chain(t: NftTable, name: string): NftChain {
-  const c = t.chains.get(name);
-  if (!c) throw new Error(`no chain ${name}`);
-  return c;
-}
-function set(t: NftTable, name: string): NftSet {
-  const s = t.maps.get(name) ?? t.sets.get(name);
-  if (!s) throw new Error(`no set ${name}`);
-  return s;
-}
-const kp = (rs: NftRuleset): NftTable => table(rs, rs.tables.some((t) => t.family === 'ip6' && t.chains.size > 0) ? 'ip6' : 'ip', 'kube-proxy');
 
 describe('parseNftText: kube-proxy transactions', () => {
   const tx = load('k8s-test-overall-nft-transaction.nft');
