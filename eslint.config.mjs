@@ -1,5 +1,6 @@
 // Dependency rules from DEVELOPERS.md, enforced here and by the per-folder tsconfigs.
 import tseslint from 'typescript-eslint';
+import pluginVue from 'eslint-plugin-vue';
 
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'zlib', 'net', 'tls', 'http', 'https', 'stream', 'util', 'worker_threads'];
 const pattern = (group, message) => ({ group, message });
@@ -7,8 +8,22 @@ const pattern = (group, message) => ({ group, message });
 export default tseslint.config(
   { ignores: ['node_modules/**', 'out/**', 'dist/**', 'release/**', 'coverage/**', 'bin/**', 'scripts/**', 'bench/**', '**/*.mjs', '**/*.cjs'] },
   ...tseslint.configs.recommended,
+  ...pluginVue.configs['flat/recommended'],
   {
-    files: ['**/*.ts'],
+    files: ['**/*.vue'],
+    languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'] } },
+    rules: {
+      // Everything from a cluster or a node is text: never HTML.
+      'vue/no-v-html': 'error',
+      'vue/no-v-text-v-html-on-component': 'error',
+      'vue/multi-word-component-names': 'off',
+      'vue/max-attributes-per-line': 'off',
+      'vue/singleline-html-element-content-newline': 'off',
+      'vue/html-self-closing': 'off',
+    },
+  },
+  {
+    files: ['**/*.ts', '**/*.vue'],
     rules: {
       '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

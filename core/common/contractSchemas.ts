@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import type { ApiMethod } from './contract';
+
+// Argument schemas for every Api method, checked on the receiving side of each transport
+// (Electron IPC handler, `serve` HTTP handler) before the backend sees anything. Strict objects:
+// unknown keys are rejected, strings and numbers are bounded.
+
+const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/);
+const name = z.string().min(1).max(512);
+const path = z.string().min(1).max(4096);
+const port = z.number().int().min(1).max(65535);
+const protocol = z.enum(['tcp', 'udp', 'sctp']);
+const size = z.number().int().min(1).max(1000);
+const session = z.strictObject({ sessionId: id });
+const none = z.undefined();
+
+const perNode = z.strictObject({
+  address: name.optional(),
+  user: name.optional(),
+  port: port.optional(),
+  jump: name.optional(),
+  sudo: z.boolean().optional(),
+});
+
+const sshSettings = z.strictObject({
+  user: name.optional(),
+  port: port.optional(),
+  jump: name.optional(),
+  sudo: z.boolean().optional(),
+  identityFile: path.optional(),
+  acceptNew: z.boolean().optional(),
+  perNode: z.record(name, perNode).optional(),
+});
+
+const exportedFile = z.strictObject({
+  fileName: name,
+  mime: z.string().min(1).max(128),
+  // 512 MiB of base64 at most.
+  data: z.string().max(700 * 1024 * 1024),
+  encoding: z.enum(['utf8', 'base64']),
+});
+
+export const API_SCHEMAS = {
+  appInfo: none,
+  openDemo: none,
+  importSnapshot: z.strictObject({ fileName: name, dataBase64: z.string().min(1).max(700 * 1024 * 1024) }),
+  openSnapshotDialog: none,
+  initialSession: none,
+  analysis: session,
+  services: session,
+  serviceDetail: z.strictObject({ sessionId: id, service: name }),
+  ruleFiles: z.strictObject({ sessionId: id, node: name }),
+  ruleText: z.strictObject({ sessionId: id, node: name, file: name }),
+  trace: z.strictObject({
+    sessionId: id,
+    node: name,
+    dst: z.string().min(1).max(64),
+    port,
+    protocol,
+    src: z.string().min(1).max(64).optional(),
+    fromLocalProcess: z.boolean().optional(),
+  }),
+  exportReport: z.strictObject({ sessionId: id, format: z.enum(['html', 'markdown', 'json']) }),
+  exportSnapshot: session,
+  saveFileDialog: z.strictObject({ file: exportedFile }),
+  exportPdf: session,
+  contexts: z.strictObject({ kubeconfig: path.optional() }),
+  approveExec: z.strictObject({ context: name, kubeconfig: path.optional() }),
+  startScan: z.strictObject({
+    context: name,
+    kubeconfig: path.optional(),
+    via: z.enum(['ssh', 'pod']),
+    nodes: z.array(name).max(10_000).optional(),
+    ssh: sshSettings.optional(),
+  }),
+  cancel: z.strictObject({ id }),
+  openTerminal: z.strictObject({
+    node: name,
+    sessionId: id.optional(),
+    host: z.string().min(1).max(255).optional(),
+    port: port.optional(),
+    user: z.string().min(1).max(64).optional(),
+    identityFile: path.optional(),
+    knownHostsFile: path.optional(),
+    cols: size,
+    rows: size,
+  }),
+  terminalInput: z.strictObject({ terminalId: id, data: z.string().max(64 * 1024) }),
+  terminalResize: z.strictObject({ terminalId: id, cols: size, rows: size }),
+  closeTerminal: z.strictObject({ terminalId: id }),
+  openExternal: z.strictObject({ url: z.string().min(1).max(2048) }),
+} satisfies Record<ApiMethod, z.ZodType>;
+
+export type ValidatedArg = { ok: true; value: unknown } | { ok: false; message: string };
+
+/** Validates a method's argument; the message names the first bad field, never echoes values. */
+export function validateApiArg(method: string, arg: unknown): ValidatedArg {
+  if (!Object.prototype.hasOwnProperty.call(API_SCHEMAS, method)) return { ok: false, message: 'unknown method' };
+  const schema: z.ZodType = API_SCHEMAS[method as ApiMethod];
+  const r = schema.safeParse(arg);
+  if (r.success) return { ok: true, value: r.data };
+  const issue = r.error.issues[0];
+  const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'argument';
+  return { ok: false, message: `invalid ${where}: ${issue?.code ?? 'invalid'}` };
+}
