@@ -8,7 +8,8 @@ Usage:
   proxyscope trace <snapshot> --node NODE --to IP:PORT[/tcp|udp|sctp] [--from IP] [--format text|json]
   proxyscope demo [--format text|json|markdown|html] [--out FILE]
   proxyscope contexts [--kubeconfig FILE] [--format text|json] [--approve-exec CONTEXT]
-  proxyscope scan --out DIR [--kubeconfig FILE] [--context C] [--nodes a,b | --all] [--sudo] [--report FILE]
+  proxyscope scan --out DIR [--kubeconfig FILE] [--context C] [--nodes a,b | --all] [--via ssh|pod] [--sudo] [--report FILE]
+  proxyscope serve [--port P] [--snapshot DIR|FILE] [--allow-terminals]
   proxyscope <command> --help
   proxyscope --version
 
@@ -109,17 +110,27 @@ Exit codes: 0 listed, 2 unreadable kubeconfig or usage error.
 export const SCAN_HELP = `Usage: proxyscope scan --out DIR [options]
 
 Reads Services, EndpointSlices, Pods and Nodes from the cluster, then connects to each node over
-SSH and runs a fixed list of read-only commands (iptables-save, nft, ipvsadm, ipset, ip addr,
-conntrack, kube-proxy's /proxyMode, /healthz, /metrics). Writes a snapshot folder: cluster.json,
-nodes/<node>/<dumps> + node.json (per-command status, exit code, time, bytes), and scan.json.
+SSH (or, with --via pod, through a debug pod) and runs a fixed list of read-only commands
+(iptables-save, nft, ipvsadm, ipset, ip addr, conntrack, kube-proxy's /proxyMode, /healthz,
+/metrics). Writes a snapshot folder: cluster.json, nodes/<node>/<dumps> + node.json (per-command
+status, exit code, time, bytes), and scan.json.
 Host keys are checked strictly against known_hosts before any authentication.
+--via pod creates one privileged, hostNetwork, hostPID pod per node (labelled
+app.kubernetes.io/managed-by=proxyscope, deleted when the node is done, on cancel, and swept at
+the next start) and runs the same commands in the host's namespaces with nsenter. It needs
+create/get/list/delete on pods and get+create on pods/exec in that namespace, and the namespace
+must allow privileged pods (pod-security.kubernetes.io/enforce=privileged). Never nodes/proxy.
 
 Options:
   --kubeconfig FILE     use this kubeconfig only (default: KUBECONFIG, else ~/.kube/config)
   --context NAME        kubeconfig context (default: current-context)
   --nodes a,b           scan these nodes only
   --all                 scan every node (the default)
-  --via ssh             how to reach nodes (ssh; pod is not implemented yet)
+  --via ssh|pod         how to reach nodes (default ssh)
+  --pod-namespace NS    namespace for the debug pods (default proxyscope)
+  --pod-image IMG       debug pod image; needs nsenter and sleep, the tools are the node's
+                        (default docker.io/library/debian:bookworm-slim)
+  --pod-timeout S       how long a debug pod may take to start, image pull included (default 120)
   --ssh-config FILE     ssh_config to apply (default: ~/.ssh/config when it exists)
   --known-hosts FILE    known_hosts to trust (repeatable; default: ~/.ssh/known_hosts,
                         /etc/ssh/ssh_known_hosts and Proxyscope's own file)
@@ -131,6 +142,8 @@ Options:
   --ssh-port PORT       SSH port (default: from ssh_config, else 22)
   -i, --identity FILE   private key (repeatable; default: ssh's default keys and ssh-agent)
   --jump HOST           jump host(s), ProxyJump syntax [user@]host[:port][,...]
+  --node-override NODE=[user@]host[:port]
+                        dial this address for NODE instead of its Node object's (repeatable)
   --sudo                run root-only commands through sudo -n (never prompts)
   --allow-exec          run the kubeconfig's credential plugin for this run without a stored approval
   --parallelism N       nodes scanned at once (default 8)
@@ -140,4 +153,21 @@ Options:
   -h, --help            show this help
 
 Exit codes: 0 every node ok, 1 some node not ok (see the summary), 2 usage or input error.
+`;
+
+export const SERVE_HELP = `Usage: proxyscope serve [options]
+
+Serves the desktop app's interface to your browser, on 127.0.0.1 only. Opens the demo cluster,
+or the snapshot given with --snapshot; more can be imported from the page. Prints the URL to open:
+it holds a random token made for this run, without which nothing is served. Requests for another
+host name (DNS rebinding) or from another site are refused. Runs until Ctrl+C (SIGINT) or SIGTERM.
+
+Options:
+  --port P              port on 127.0.0.1 (default 0: any free port, printed)
+  --snapshot PATH       a snapshot directory or .tar.gz to open first
+  --allow-terminals     allow SSH terminals to nodes from the page (off by default: anyone with the
+                        URL could then run commands as you)
+  -h, --help            show this help
+
+Exit codes: 0 stopped by a signal, 2 usage error, port in use, or the interface not built.
 `;

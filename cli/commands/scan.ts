@@ -4,18 +4,19 @@ import { dirname, extname, join } from 'node:path';
 import { visibleText } from '../../core/common/report/visibleText';
 import { scanCluster, ScanInputError, writeScanSnapshot } from '../../core/node/collect/scan';
 import type { ScanEvent, ScanResult } from '../../core/node/collect/scan';
-import type { ScanSshOptions } from '../../core/node/collect/scanTypes';
+import type { NodeSshOverride, ScanPodOptions, ScanSshOptions } from '../../core/node/collect/scanTypes';
+import { podOptionsProblem } from '../../core/node/collect/scanViaPods';
 import { execApprovalsPath, ExecNotApprovedError } from '../../core/node/kube/execApproval';
 import { KubeconfigError } from '../../core/node/kube/kubeconfig';
 import { loadSnapshot } from '../../core/node/snapshot/loadSnapshot';
 import { defaultKnownHostsFiles, refuseForeignKnownHosts } from '../../core/node/ssh/knownHostsStore';
 import type { ReportFormat } from '../args';
-import { CliError, EXIT_OK, EXIT_USAGE, parse } from '../args';
+import { CliError, EXIT_OK, parse } from '../args';
 import { writeStdout } from '../output';
 import { SCAN_HELP } from '../usage';
 import { analyzeAndReport } from './report';
 
-// `proxyscope scan`: read the cluster's objects, visit its nodes over SSH, write a snapshot,
+// `proxyscope scan`: read the cluster's objects, visit its nodes over SSH or a debug pod, write a snapshot,
 // print one status per node, and optionally analyse straight away. Exit 0 when every node is
 // ok, 1 when some node is not, 2 for usage and input errors.
 
@@ -27,6 +28,9 @@ const OPTIONS = {
   nodes: { type: 'string' },
   all: { type: 'boolean' },
   via: { type: 'string' },
+  'pod-namespace': { type: 'string' },
+  'pod-image': { type: 'string' },
+  'pod-timeout': { type: 'string' },
   'ssh-config': { type: 'string' },
   'known-hosts': { type: 'string', multiple: true },
   'accept-new-host-keys': { type: 'boolean' },
@@ -34,6 +38,7 @@ const OPTIONS = {
   'ssh-port': { type: 'string' },
   identity: { type: 'string', short: 'i', multiple: true },
   jump: { type: 'string' },
+  'node-override': { type: 'string', multiple: true },
   sudo: { type: 'boolean' },
   'allow-exec': { type: 'boolean' },
   parallelism: { type: 'string' },
@@ -49,6 +54,9 @@ interface ScanFlags {
   nodes?: string;
   all?: boolean;
   via?: string;
+  'pod-namespace'?: string;
+  'pod-image'?: string;
+  'pod-timeout'?: string;
   'ssh-config'?: string;
   'known-hosts'?: string[];
   'accept-new-host-keys'?: boolean;
@@ -56,6 +64,7 @@ interface ScanFlags {
   'ssh-port'?: string;
   identity?: string[];
   jump?: string;
+  'node-override'?: string[];
   sudo?: boolean;
   'allow-exec'?: boolean;
   parallelism?: string;
@@ -74,6 +83,17 @@ function positiveInt(flag: string, value: string | undefined, max: number): numb
   return n;
 }
 
+const OVERRIDE = /^([^=\s]+)=(?:([^@\s:]+)@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/;
+
+/** `--node-override NODE=[user@]host[:port]` (IPv6 in brackets) as a per-node SSH override. */
+export function parseNodeOverride(text: string): [string, NodeSshOverride] {
+  const m = OVERRIDE.exec(text);
+  if (!m) throw new CliError(`--node-override ${JSON.stringify(text)}: expected NODE=[user@]host[:port]`, true);
+  const port = m[4] !== undefined ? Number(m[4]) : undefined;
+  if (port !== undefined && (port < 1 || port > 65535)) throw new CliError(`--node-override ${JSON.stringify(text)}: port must be 1..65535`, true);
+  return [m[1], { address: m[3].replace(/^\[|\]$/g, ''), ...(m[2] !== undefined ? { user: m[2] } : {}), ...(port !== undefined ? { port } : {}) }];
+}
+
 /** Proxyscope's own known_hosts, next to its other settings; the only file accept-new writes. */
 export function ownKnownHostsPath(): string {
   return join(dirname(execApprovalsPath()), 'known_hosts');
@@ -89,11 +109,17 @@ export async function scanCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length) throw new CliError(`scan: unexpected argument ${JSON.stringify(positionals[0])}`, true);
   const via = values.via ?? 'ssh';
-  if (via === 'pod') {
-    process.stderr.write('proxyscope: error: --via pod is not implemented yet; use --via ssh\n');
-    return EXIT_USAGE;
-  }
-  if (via !== 'ssh') throw new CliError(`unknown --via ${JSON.stringify(via)}; use ssh (pod is planned)`, true);
+  if (via !== 'ssh' && via !== 'pod') throw new CliError(`unknown --via ${JSON.stringify(via)}; use ssh or pod`, true);
+  const podFlags = (['pod-namespace', 'pod-image', 'pod-timeout'] as const).filter((f) => values[f] !== undefined);
+  if (via !== 'pod' && podFlags.length > 0) throw new CliError(`--${podFlags[0]} needs --via pod`, true);
+  const podTimeoutSec = positiveInt('pod-timeout', values['pod-timeout'], 3600);
+  const pod: ScanPodOptions = {
+    ...(values['pod-namespace'] !== undefined ? { namespace: values['pod-namespace'] } : {}),
+    ...(values['pod-image'] !== undefined ? { image: values['pod-image'] } : {}),
+    ...(podTimeoutSec !== undefined ? { podTimeoutSec } : {}),
+  };
+  const podProblem = podOptionsProblem(pod);
+  if (podProblem) throw new CliError(podProblem, true);
   const out = values.out;
   if (out === undefined) throw new CliError('scan: --out DIR is required (the snapshot folder to write)', true);
   if (existsSync(out) && readdirSync(out).length > 0) throw new CliError(`--out ${out}: the folder is not empty; a snapshot is written into a new or empty folder`);
@@ -118,6 +144,10 @@ export async function scanCommand(argv: string[]): Promise<number> {
   const configFile = values['ssh-config'] ?? (existsSync(defaultConfig) ? defaultConfig : undefined);
   if (configFile !== undefined && !existsSync(configFile)) throw new CliError(`--ssh-config ${configFile}: no such file`);
   const port = positiveInt('ssh-port', values['ssh-port'], 65535);
+  const overrides = (values['node-override'] ?? []).map(parseNodeOverride);
+  if (via === 'pod' && overrides.length > 0) throw new CliError('--node-override is for --via ssh', true);
+  const perNode = Object.fromEntries(overrides);
+  if (Object.keys(perNode).length < overrides.length) throw new CliError('--node-override: each node at most once', true);
   const ssh: ScanSshOptions = {
     knownHostsFiles,
     ...(configFile !== undefined ? { configFile } : {}),
@@ -127,6 +157,7 @@ export async function scanCommand(argv: string[]): Promise<number> {
     ...(values.jump !== undefined ? { jump: values.jump } : {}),
     ...(values.sudo ? { sudo: true } : {}),
     ...(values.identity ? { identityFiles: values.identity } : {}),
+    ...(overrides.length > 0 ? { perNode } : {}),
   };
 
   const controller = new AbortController();
@@ -139,7 +170,9 @@ export async function scanCommand(argv: string[]): Promise<number> {
       ...(values.kubeconfig !== undefined ? { kubeconfig: values.kubeconfig } : {}),
       ...(values.context !== undefined ? { context: values.context } : {}),
       nodes,
+      via,
       ssh,
+      ...(via === 'pod' ? { pod } : {}),
       parallelism: positiveInt('parallelism', values.parallelism, 256),
       commandTimeoutSec: positiveInt('command-timeout', values['command-timeout'], 86_400),
       allowExec: values['allow-exec'] === true,
@@ -153,7 +186,7 @@ export async function scanCommand(argv: string[]): Promise<number> {
     process.removeListener('SIGINT', onSigint);
   }
 
-  for (const w of result.info.warnings) process.stderr.write(`proxyscope: warning: ${visibleText(w)}\n`);
+  for (const w of result.info.warnings) process.stderr.write(`proxyscope: warning: ${visibleText(w, true)}\n`);
   if (result.info.insecureSkipTlsVerify) process.stderr.write('proxyscope: warning: TLS verification of the API server is OFF for this context (insecure-skip-tls-verify); recorded in scan.json\n');
   for (const p of result.info.api.problems) process.stderr.write(`proxyscope: warning: API: ${visibleText(p, true)}\n`);
   await writeScanSnapshot(result, out);

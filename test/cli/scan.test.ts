@@ -62,7 +62,10 @@ afterAll(() => dir?.remove());
 
 describe('proxyscope scan usage', () => {
   const cases = [
-    { name: '--via pod is not implemented yet', args: ['--via', 'pod', '--out', 'x'], err: /not implemented yet/ },
+    { name: 'an unknown --via is refused', args: ['--via', 'telnet', '--out', 'x'], err: /unknown --via "telnet"; use ssh or pod/ },
+    { name: '--pod-image needs --via pod', args: ['--pod-image', 'img:1', '--out', 'x'], err: /--pod-image needs --via pod/ },
+    { name: 'an invalid --pod-namespace is refused', args: ['--via', 'pod', '--pod-namespace', 'Bad_NS', '--out', 'x'], err: /not a valid namespace name/ },
+    { name: 'a malformed --node-override is refused', args: ['--node-override', 'worker-1=a;b', '--out', 'x'], err: /expected NODE=\[user@\]host\[:port\]/ },
     { name: '--out is required', args: ['--all'], err: /--out DIR is required/ },
     { name: '--nodes and --all together are refused', args: ['--all', '--nodes', 'a', '--out', 'x'], err: /either --nodes or --all/ },
     { name: 'a --report name without a known extension is refused', args: ['--out', 'x', '--report', 'r.pdf'], err: /\.html, \.md, \.json/ },
@@ -72,6 +75,35 @@ describe('proxyscope scan usage', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(err);
   });
+});
+
+describe('proxyscope scan --via pod against the fixture API server', () => {
+  let api: FakeApiServer;
+  let kubeconfig: string;
+
+  beforeAll(async () => {
+    const state = baseCluster().build();
+    const rules = renderKubeProxyIptables(state, 'worker-1', { comments: true, clusterCIDR: '10.244.0.0/16' });
+    const nodeHosts = Object.fromEntries(state.nodes.map((n) => [n.metadata.name, { programs: { 'iptables-save': { stdout: rules } } }]));
+    api = await startFakeApiServer({ cluster: state, nodeHosts });
+    kubeconfig = dir.file('kubeconfig-pod', api.kubeconfigFor('cli-pod'));
+  }, 60_000);
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('scans every node through debug pods in the chosen namespace, deletes them and exits 0', async () => {
+    const out = join(dir.path, 'snap-pod');
+    const r = await run(['--kubeconfig', kubeconfig, '--via', 'pod', '--pod-namespace', 'ops-debug', '--pod-image', 'example.org/tools:1', '--out', out]);
+    expect(r.stderr).toMatch(/worker-1: connecting to pod ops-debug\/proxyscope-[0-9a-f]{8}-0/);
+    expect(r.code).toBe(0);
+    for (const n of ['worker-1', 'worker-2', 'worker-3']) {
+      expect(r.stdout).toMatch(new RegExp(`^${n}\\s+ok\\s`, 'm'));
+      expect(existsSync(join(out, 'nodes', n, 'iptables-save.txt'))).toBe(true);
+    }
+    expect(api.podEvents.filter((e) => e.verb === 'create').map((e) => e.namespace)).toEqual(['ops-debug', 'ops-debug', 'ops-debug']);
+    expect(api.podsMatching('app.kubernetes.io/managed-by=proxyscope')).toEqual([]);
+  }, 60_000);
 });
 
 describeWithTools(['sshd', 'ssh-keygen', 'timeout'], 'proxyscope scan against a fixture cluster and a real sshd', () => {
@@ -112,6 +144,15 @@ describeWithTools(['sshd', 'ssh-keygen', 'timeout'], 'proxyscope scan against a 
     expect(existsSync(join(out, 'scan.json'))).toBe(true);
     const parsed = JSON.parse(readFileSync(report, 'utf8')) as { findings?: unknown[] };
     expect(Array.isArray(parsed.findings)).toBe(true);
+  }, 60_000);
+
+  it('dials a --node-override address for that node only', async () => {
+    const out = join(dir.path, 'snap-override');
+    const r = await run([...sshArgs(), '--nodes', 'worker-1', '--node-override', `worker-1=${server.user}@localhost:${server.port}`, '--out', out]);
+    // localhost is not in known_hosts (only [127.0.0.1]:port), so the override is what was dialled.
+    expect(r.stdout).toMatch(/^worker-1\s+host-key-unknown\s/m);
+    expect(r.stderr).toMatch(new RegExp(`worker-1: connecting to ${server.user}@localhost:${server.port}|worker-1: connecting to localhost:${server.port}`));
+    expect(r.code).toBe(1);
   }, 60_000);
 
   it('reports nodes whose host key is unknown and exits 1', async () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type SSHConfig from 'ssh-config';
 import type { SnapshotData } from '../../common/model';
 import { connectContext } from '../kube/kubeClient';
+import type { KubeClient } from '../kube/kubeClient';
 import { loadKubeconfig } from '../kube/kubeconfig';
 import { listClusterObjects } from '../kube/listCluster';
 import { saveSnapshot } from '../snapshot/saveSnapshot';
@@ -11,9 +12,10 @@ import { loadKnownHostsFiles } from '../ssh/knownHostsStore';
 import { parseSshConfig } from '../ssh/sshConfig';
 import { scanNode } from './scanNode';
 import { nodeObjects, pickScanNodes } from './scanNodes';
-import type { ScanEvent, ScanInfo, ScanOptions, ScanResult } from './scanTypes';
+import { podOptionsProblem, scanViaPods } from './scanViaPods';
+import type { NodeScanResult, ScanEvent, ScanInfo, ScanOptions, ScanResult } from './scanTypes';
 
-// `proxyscope scan` over SSH (issue 4): list the API objects, pick the nodes, then visit at most
+// `proxyscope scan` over SSH or through debug pods (issue 4): list the API objects, pick the nodes, then visit at most
 // `parallelism` nodes at a time. Every node ends with a status; one bad node never stops the
 // others, and an AbortSignal cancels the API listing, open sessions, running commands (the
 // node's watcher stops them) and the nodes not yet started.
@@ -35,40 +37,70 @@ export async function scanCluster(opts: ScanOptions): Promise<ScanResult> {
   const emit = (e: ScanEvent): void => opts.onProgress?.(e);
   const kc = loadKubeconfig(opts.kubeconfig !== undefined ? { explicit: opts.kubeconfig } : {});
   const client = await connectContext(kc, { ...(opts.context !== undefined ? { context: opts.context } : {}), allowExec: opts.allowExec === true });
-  let listing;
   try {
-    listing = await listClusterObjects(client, { ...(opts.signal ? { signal: opts.signal } : {}) });
+    return await scanWithClient(client, kc.warnings, opts, startedAt, emit);
   } finally {
     client.close();
   }
+}
+
+async function scanWithClient(client: KubeClient, kcWarnings: string[], opts: ScanOptions, startedAt: string, emit: (e: ScanEvent) => void): Promise<ScanResult> {
+  const via = opts.via ?? 'ssh';
+  if (via === 'pod') {
+    const problem = podOptionsProblem(opts.pod ?? {});
+    if (problem) throw new ScanInputError(problem);
+  }
+  const listing = await listClusterObjects(client, { ...(opts.signal ? { signal: opts.signal } : {}) });
   const nodes = nodeObjects(listing.list);
   emit({ type: 'api-listed', context: client.contextName, nodes: nodes.length, partial: listing.partial });
-  const { targets, unknown } = pickScanNodes(nodes, opts.nodes ?? 'all', opts.ssh.perNode);
+  const { targets, unknown } = pickScanNodes(nodes, opts.nodes ?? 'all', via === 'ssh' ? opts.ssh.perNode : undefined);
   if (unknown.length > 0) throw new ScanInputError(`not nodes of this cluster: ${unknown.join(', ')} (it has ${nodes.length} nodes)`);
+  const parallelism = Math.max(1, opts.parallelism ?? DEFAULT_PARALLELISM);
+  const commandTimeoutSec = opts.commandTimeoutSec ?? DEFAULT_COMMAND_TIMEOUT_SEC;
 
-  const [known, sshConfig] = await Promise.all([loadKnownHostsFiles(opts.ssh.knownHostsFiles), readSshConfig(opts.ssh.configFile)]);
-  if (opts.ssh.acceptNewFile) {
-    const own = await loadKnownHostsFiles([opts.ssh.acceptNewFile]);
-    known.entries.push(...own.entries);
+  let results: NodeScanResult[];
+  let podInfo: ScanInfo['pod'];
+  const extraWarnings: string[] = [];
+  if (via === 'pod') {
+    for (const t of targets) emit({ type: 'node-queued', node: t.name });
+    const out = await scanViaPods(client, targets, {
+      pod: opts.pod ?? {},
+      parallelism,
+      commandTimeoutSec,
+      ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      emit,
+      mapBounded,
+    });
+    results = out.results;
+    podInfo = out.info;
+    extraWarnings.push(...out.warnings);
+  } else {
+    const [known, sshConfig] = await Promise.all([loadKnownHostsFiles(opts.ssh.knownHostsFiles), readSshConfig(opts.ssh.configFile)]);
+    if (opts.ssh.acceptNewFile) {
+      const own = await loadKnownHostsFiles([opts.ssh.acceptNewFile]);
+      known.entries.push(...own.entries);
+    }
+    for (const t of targets) emit({ type: 'node-queued', node: t.name, ...(t.address ? { address: t.address } : {}) });
+    const ctx = {
+      ssh: opts.ssh,
+      ...(sshConfig ? { sshConfig } : {}),
+      knownHosts: known.entries,
+      commandTimeoutSec,
+      ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      emit,
+    };
+    results = await mapBounded(targets, parallelism, (t) => scanNode(t, ctx));
+    extraWarnings.push(...known.malformed.map((m) => `known_hosts ${m.source}: ${m.reason}`));
   }
-  for (const t of targets) emit({ type: 'node-queued', node: t.name, ...(t.address ? { address: t.address } : {}) });
 
-  const ctx = {
-    ssh: opts.ssh,
-    ...(sshConfig ? { sshConfig } : {}),
-    knownHosts: known.entries,
-    commandTimeoutSec: opts.commandTimeoutSec ?? DEFAULT_COMMAND_TIMEOUT_SEC,
-    ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    emit,
-  };
-  const results = await mapBounded(targets, Math.max(1, opts.parallelism ?? DEFAULT_PARALLELISM), (t) => scanNode(t, ctx));
-
-  const warnings = [...listing.warnings, ...client.warnings, ...kc.warnings, ...known.malformed.map((m) => `known_hosts ${m.source}: ${m.reason}`)];
+  const warnings = [...listing.warnings, ...client.warnings, ...kcWarnings, ...extraWarnings];
   const redact = (s: string): string => client.secrets.redact(s);
   const info: ScanInfo = {
     tool: 'proxyscope',
-    via: 'ssh',
+    via,
+    ...(podInfo ? { pod: podInfo } : {}),
     context: client.contextName,
     server: redact(client.server),
     startedAt,

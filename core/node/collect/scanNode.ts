@@ -5,6 +5,7 @@ import { SshError } from '../ssh/sshError';
 import { hopLabel, SshSession } from '../ssh/sshSession';
 import { NODE_COMMANDS } from './commands';
 import { runCommand } from './runCommand';
+import { commandRecord } from './scanNodeRecord';
 import { nodeStatusFromCommands, statusForSshError } from './scanNodeStatus';
 import type { ScanNodeTarget } from './scanNodes';
 import type { CommandRecord, NodeScanResult, ScanEvent, ScanSshOptions } from './scanTypes';
@@ -73,20 +74,9 @@ export async function scanNode(target: ScanNodeTarget, ctx: ScanNodeContext): Pr
     for (const cmd of NODE_COMMANDS) {
       ctx.emit({ type: 'command-start', node: target.name, command: cmd.id });
       const r = await runCommand(session, cmd.id, { sudo: o.sudo === true, timeoutSec: ctx.commandTimeoutSec, maxBytes: ctx.maxBytes, signal: ctx.signal });
-      // Only complete output is saved: a cut dump would be analysed as missing rules.
-      const saved = r.status === 'ok' && r.stdout !== undefined;
-      if (saved) files[cmd.file] = (r.stdout as Buffer).toString('utf8');
-      commands.push({
-        id: r.id,
-        file: r.file,
-        status: r.status,
-        message: r.message,
-        ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}),
-        durationMs: Math.round(r.durationMs),
-        bytes: r.bytes,
-        truncated: r.truncated,
-        saved,
-      });
+      const rec = commandRecord(r);
+      if (rec.saved) files[cmd.file] = (r.stdout as Buffer).toString('utf8');
+      commands.push(rec);
       ctx.emit({ type: 'command-done', node: target.name, command: cmd.id, status: r.status, bytes: r.bytes, durationMs: Math.round(r.durationMs) });
     }
   } finally {

@@ -57,12 +57,28 @@ export type ScanEvent =
   | { type: 'command-done'; node: string; command: NodeCommandId; status: CommandStatus; bytes: number; durationMs: number }
   | { type: 'node-done'; node: string; status: NodeScanStatus; message: string };
 
+/** `--via pod`: a privileged debug pod per node (debugPodSpec.ts). */
+export interface ScanPodOptions {
+  /** Default `proxyscope`; never kube-system unless asked for. */
+  namespace?: string;
+  /** Needs nsenter and sleep; default debian:bookworm-slim (debugPodSpec.ts says why). */
+  image?: string;
+  /** How long a pod may take to run (image pull included). Default 120. */
+  podTimeoutSec?: number;
+  /** Status polling interval while waiting (default 1000; tests use less). */
+  pollMs?: number;
+}
+
 export interface ScanOptions {
   kubeconfig?: string;
   context?: string;
   /** Node names, or 'all' (default). */
   nodes?: string[] | 'all';
+  /** How nodes are reached (default ssh). */
+  via?: 'ssh' | 'pod';
+  /** Used when via is 'ssh'. */
   ssh: ScanSshOptions;
+  pod?: ScanPodOptions;
   /** Nodes scanned at once (default 8). */
   parallelism?: number;
   /** Per command, on the node (default 60). */
@@ -105,7 +121,9 @@ export interface NodeScanResult {
 
 export interface ScanInfo {
   tool: 'proxyscope';
-  via: 'ssh';
+  via: 'ssh' | 'pod';
+  /** Debug-pod runs: where the pods went and which leftovers the start-of-scan sweep removed. */
+  pod?: { namespace: string; image: string; runId: string; swept: string[] };
   context: string;
   server: string;
   startedAt: string;

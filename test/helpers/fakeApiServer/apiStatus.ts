@@ -4,11 +4,13 @@
 // apiserver/pkg/endpoints/handlers/responsewriters/errors.go).
 
 export interface RequestTarget {
-  verb: 'get' | 'list';
+  verb: 'get' | 'list' | 'create' | 'delete';
   group: string;
   resource: string;
   namespace?: string;
   name?: string;
+  /** `exec` in /pods/NAME/exec. */
+  subresource?: string;
 }
 
 export interface Status {
@@ -26,8 +28,12 @@ function status(code: number, reason: string, message: string, details?: Record<
   return { kind: 'Status', apiVersion: 'v1', metadata, status: 'Failure', message, reason, ...(details ? { details } : {}), code };
 }
 
-/** `/api/v1/namespaces/kube-system/configmaps/kube-proxy` -> get configmaps "" kube-system kube-proxy. */
-export function requestTarget(path: string): RequestTarget | null {
+/**
+ * `/api/v1/namespaces/kube-system/configmaps/kube-proxy` -> get configmaps "" kube-system kube-proxy.
+ * The verb follows the apiserver's RequestInfoFactory: POST create, DELETE delete, GET get or
+ * list; a connect subresource (pods/exec) is `create` whatever the method (KEP-4006, 1.35).
+ */
+export function requestTarget(path: string, method = 'GET'): RequestTarget | null {
   const parts = path.split('/').filter((p) => p !== '');
   let rest: string[];
   let group: string;
@@ -45,20 +51,29 @@ export function requestTarget(path: string): RequestTarget | null {
     namespace = rest[1];
     rest = rest.slice(2);
   }
-  if (rest.length === 0 || rest.length > 2) return null;
-  return { verb: rest.length === 2 ? 'get' : 'list', group, resource: rest[0], ...(namespace ? { namespace } : {}), ...(rest[1] ? { name: rest[1] } : {}) };
+  if (rest.length === 0 || rest.length > 3) return null;
+  const verb = rest.length === 3 || method === 'POST' ? 'create' : method === 'DELETE' ? 'delete' : rest.length === 2 ? 'get' : 'list';
+  return {
+    verb,
+    group,
+    resource: rest[0],
+    ...(namespace ? { namespace } : {}),
+    ...(rest[1] ? { name: rest[1] } : {}),
+    ...(rest[2] ? { subresource: rest[2] } : {}),
+  };
 }
 
 export function unauthorizedStatus(): Status {
   return status(401, 'Unauthorized', 'Unauthorized');
 }
 
-export function forbiddenStatus(path: string, user: string): Status {
-  const t = requestTarget(path) ?? { verb: 'get' as const, group: '', resource: '' };
+export function forbiddenStatus(path: string, user: string, method = 'GET'): Status {
+  const t = requestTarget(path, method) ?? { verb: 'get' as const, group: '', resource: '' };
   const qualified = t.group ? `${t.resource}.${t.group}` : t.resource;
   const subject = t.name ? `${qualified} "${t.name}"` : qualified;
   const scope = t.namespace ? `in the namespace "${t.namespace}"` : 'at the cluster scope';
-  const message = `${subject} is forbidden: User "${user}" cannot ${t.verb} resource "${t.resource}" in API group "${t.group}" ${scope}`;
+  const resource = t.subresource ? `${t.resource}/${t.subresource}` : t.resource;
+  const message = `${subject} is forbidden: User "${user}" cannot ${t.verb} resource "${resource}" in API group "${t.group}" ${scope}`;
   return status(403, 'Forbidden', message, { ...(t.name ? { name: t.name } : {}), ...(t.group ? { group: t.group } : {}), kind: t.resource });
 }
 

@@ -14,6 +14,10 @@ import {
   tooManyRequestsStatus,
   unauthorizedStatus,
 } from './apiStatus';
+import type { ExecLog } from './fakeExec';
+import { attachExec } from './fakeExec';
+import type { FakeNodeHost, PodEvent } from './fakePods';
+import { fakePods } from './fakePods';
 import type { KubeconfigOptions } from './fixtureKubeconfig';
 import { fixtureKubeconfig } from './fixtureKubeconfig';
 import type { KubeProxyOptions } from './kubeProxyObjects';
@@ -25,6 +29,8 @@ import { generateServerCert, generateTestCa } from './testCerts';
 // the run, bearer-token auth, real object shapes (test/helpers/scenario builds them), list
 // paging with `limit`/`continue` (keys in etcd order, as the apiserver pages), and faults
 // scripted per path. There is no real kube-apiserver on this machine; this stands in for it.
+// For the debug-pod path it also creates and deletes pods (fakePods.ts) and serves pods/exec
+// over WebSocket against per-node fixture programs (fakeExec.ts).
 
 export type Fault =
   | { kind: 'unauthorized' }
@@ -65,6 +71,10 @@ export interface FakeApiServerOptions {
   /** User name the forbidden messages carry. */
   user?: string;
   cert?: ServerCertOptions;
+  /** Fixture "hosts" by node name: what the debug pod's exec finds there. */
+  nodeHosts?: Record<string, FakeNodeHost>;
+  /** Namespaces pods may be created in (default: any). */
+  namespaces?: string[];
 }
 
 export interface FakeApiServer {
@@ -73,15 +83,25 @@ export interface FakeApiServer {
   caPem: string;
   token: string;
   kubeconfigFor(ctxName?: string, opts?: KubeconfigOptions): string;
-  script(path: string, fault: Fault, opts?: FaultOptions): void;
+  /** A fault for requests to `path` (exact) or any path the RegExp matches. */
+  script(path: string | RegExp, fault: Fault, opts?: FaultOptions): void;
   clearFaults(): void;
   setTokens(tokens: string[]): void;
   requests: RequestLog[];
+  /** Pod creations and deletions, in order. */
+  podEvents: PodEvent[];
+  /** Every pods/exec stream opened. */
+  execs: ExecLog[];
+  setNodeHost(node: string, host: FakeNodeHost): void;
+  /** Puts a pod straight into the store (a leftover from a crashed run). */
+  addPod(pod: Record<string, unknown>): void;
+  /** Pods in the store whose labels match `k=v[,k=v]`. */
+  podsMatching(selector: string): Record<string, unknown>[];
   close(): Promise<void>;
 }
 
 interface ScriptedFault {
-  path: string;
+  path: string | RegExp;
   fault: Fault;
   remaining: number;
   onlyContinue: boolean;
@@ -154,6 +174,11 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
     'v1/configmaps': kp.configMap ? [kp.configMap as KubeObject] : [],
   };
 
+  const podStore = collections['v1/pods'];
+  const hosts = new Map<string, FakeNodeHost>(Object.entries(opts.nodeHosts ?? {}));
+  const pods = fakePods(podStore, hosts, opts.namespaces);
+  const execs: ExecLog[] = [];
+
   const send = (res: ServerResponse, log: RequestLog, code: number, body: unknown, headers: Record<string, string> = {}): void => {
     const text = JSON.stringify(body);
     log.status = code;
@@ -163,7 +188,8 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
 
   const takeFault = (path: string, hasContinue: boolean): Fault | null => {
     for (const f of faults) {
-      if (f.path !== path || f.remaining <= 0) continue;
+      const matches = typeof f.path === 'string' ? f.path === path : f.path.test(path);
+      if (!matches || f.remaining <= 0) continue;
       const continueOnly = f.onlyContinue || f.fault.kind === 'expired-continue';
       if (continueOnly && !hasContinue) continue;
       f.remaining--;
@@ -176,8 +202,9 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
     const url = new URL(req.url ?? '/', 'https://127.0.0.1');
     const auth = req.headers.authorization;
     const presented = auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length) : undefined;
+    const method = req.method ?? 'GET';
     const log: RequestLog = {
-      method: req.method ?? 'GET',
+      method,
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       ...(presented !== undefined ? { token: presented } : {}),
@@ -192,12 +219,23 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
       send(res, log, 401, unauthorizedStatus());
       return;
     }
-    if (fault?.kind === 'forbidden') return send(res, log, 403, forbiddenStatus(url.pathname, fault.user ?? user));
+    if (fault?.kind === 'forbidden') return send(res, log, 403, forbiddenStatus(url.pathname, fault.user ?? user, method));
     if (fault?.kind === 'too-many-requests') {
       return send(res, log, 429, tooManyRequestsStatus(fault.retryAfterSeconds), { 'Retry-After': String(fault.retryAfterSeconds) });
     }
     if (fault?.kind === 'server-error') return send(res, log, 500, internalErrorStatus());
     if (fault?.kind === 'expired-continue') return send(res, log, 410, expiredStatus(encodeContinue('')));
+    if (method === 'POST' || method === 'DELETE') {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const answer = pods.write(method, url.pathname, Buffer.concat(chunks).toString('utf8'));
+        if (answer) send(res, log, answer.code, answer.body);
+        else send(res, log, 405, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 405, reason: 'MethodNotAllowed' });
+      });
+      return;
+    }
+    pods.touch(url.pathname);
     if (req.method !== 'GET') return send(res, log, 405, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 405, reason: 'MethodNotAllowed' });
 
     const body = route(url);
@@ -217,7 +255,7 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
       return { major: '1', minor: '34', gitVersion: 'v1.34.1', platform: 'linux/amd64' };
     }
     const t = requestTarget(url.pathname);
-    if (!t) return null;
+    if (!t || t.subresource) return null;
     const collection = collections[`${t.group === '' ? 'v1' : t.group}/${t.resource}`];
     if (!collection) return null;
     const inScope = collection.filter((o) => t.namespace === undefined || o.metadata?.namespace === t.namespace);
@@ -247,6 +285,18 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
   };
 
   const server = createServer({ key: cert.keyPem, cert: cert.certPem }, handle);
+  const detachExec = attachExec(server, {
+    authorized: (req) => {
+      const auth = req.headers.authorization;
+      return auth?.startsWith('Bearer ') === true && tokens.has(auth.slice('Bearer '.length));
+    },
+    forbidden: (path) => takeFault(path, false)?.kind === 'forbidden',
+    forbiddenBody: (path) => forbiddenStatus(path, user, 'GET'),
+    findPod: (ns, name) => pods.find(ns, name),
+    hosts,
+    execs,
+    log: (method, path, status) => requests.push({ method, path, query: {}, status, at: Date.now() }),
+  });
   // A hung request must not keep the process alive after the test closes the server.
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve, reject) => {
@@ -274,8 +324,19 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
       tokens = new Set(next);
     },
     requests,
+    podEvents: pods.events,
+    execs,
+    setNodeHost(node, host) {
+      hosts.set(node, host);
+    },
+    addPod(pod) {
+      podStore.push(pod as KubeObject);
+      podStore.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+    },
+    podsMatching: (selector) => podStore.filter((p) => matchesSelector(p, selector)),
     close: () =>
       new Promise<void>((resolve) => {
+        detachExec();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
@@ -283,3 +344,5 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
 }
 
 export type { KubeconfigOptions, Status };
+export type { FakeNodeHost, FakeProgram } from './fakePods';
+export type { ExecLog } from './fakeExec';

@@ -1,0 +1,135 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzeSnapshot } from '../../../../core/common/analyze/analyzeSnapshot';
+import type { ClusterState, Finding } from '../../../../core/common/model';
+import { scanCluster, scanSnapshotData } from '../../../../core/node/collect/scan';
+import type { ScanOptions } from '../../../../core/node/collect/scan';
+import { startFakeApiServer } from '../../../helpers/fakeApiServer/fakeApiServer';
+import type { FakeApiServer } from '../../../helpers/fakeApiServer/fakeApiServer';
+import type { NetnsCluster, NetnsNodeSpec } from '../../../helpers/netnsNodes';
+import { canUseIpNetns, startNetnsNodes } from '../../../helpers/netnsNodes';
+import { toolsRequiredStrictly } from '../../../helpers/requireTool';
+import type { ExpectedFinding, FaultScenario } from '../../../helpers/scenario/faultScenarios';
+import { baseCluster, faultScenarios } from '../../../helpers/scenario/faultScenarios';
+import { renderKubeProxyIptables } from '../../../helpers/scenario/kubeProxyIptables';
+
+// The SSH path against simulated nodes: one network namespace per node with that node's
+// kube-proxy rules in its real kernel tables and a real sshd on its veth address. The fixture
+// API server's Node objects carry those addresses, so nothing is overridden per node.
+
+const check = canUseIpNetns();
+function describeNetns(title: string, body: () => void): void {
+  if (check.ok) {
+    describe(title, body);
+    return;
+  }
+  if (toolsRequiredStrictly()) {
+    describe(title, () => {
+      it('can create network namespaces (CI=true makes this a failure)', () => {
+        throw new Error(check.reason);
+      });
+    });
+    return;
+  }
+  console.warn(`[skipped] ${title}: ${check.reason}`);
+  describe.skip(`${title} [skipped: ${check.reason}]`, body);
+}
+
+function keyOf(f: Finding): ExpectedFinding {
+  return { check: f.check, node: f.node, service: f.service, port: f.port, endpoint: f.endpoint };
+}
+
+/** The state with each Node's InternalIP replaced by its namespace's address. */
+function withAddresses(state: ClusterState, cluster: NetnsCluster): ClusterState {
+  const copy = structuredClone(state);
+  for (const n of copy.nodes) {
+    const sim = cluster.nodes.find((x) => x.name === n.metadata.name);
+    if (n.status && sim) n.status.addresses = [{ type: 'InternalIP', address: sim.address }, { type: 'Hostname', address: n.metadata.name }];
+  }
+  return copy;
+}
+
+async function setup(specs: NetnsNodeSpec[], state: ClusterState, work: string, knownFor: (name: string) => boolean): Promise<{ cluster: NetnsCluster; api: FakeApiServer; options: ScanOptions }> {
+  const cluster = await startNetnsNodes(specs);
+  const api = await startFakeApiServer({ cluster: withAddresses(state, cluster) });
+  const kubeconfig = join(work, `kubeconfig-${specs.length}`);
+  writeFileSync(kubeconfig, api.kubeconfigFor('netns'), { mode: 0o600 });
+  const knownHosts = join(work, `known_hosts-${specs.length}`);
+  writeFileSync(knownHosts, cluster.nodes.filter((n) => n.knownHostsLine && knownFor(n.name)).map((n) => n.knownHostsLine).join('\n') + '\n');
+  const options: ScanOptions = {
+    kubeconfig,
+    ssh: { knownHostsFiles: [knownHosts], identityFiles: [cluster.clientKey.path], user: cluster.user, agentSocket: null, home: work, readyTimeoutMs: 10_000 },
+    commandTimeoutSec: 20,
+  };
+  return { cluster, api, options };
+}
+
+describeNetns('scanCluster over SSH to simulated nodes (one netns + sshd per node)', () => {
+  let work: string;
+  const cleanups: (() => Promise<void>)[] = [];
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'proxyscope-netns-scan-'));
+  });
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('reads every node\'s kernel rules over SSH and the snapshot analyses to exactly the injected faults', async () => {
+    const scenario = faultScenarios().find((s) => s.name === 'stale-sep-after-scale-down') as FaultScenario;
+    const specs = scenario.nodes.map((n) => ({
+      name: n.name,
+      rules: renderKubeProxyIptables(n.state ?? scenario.state, n.name, { comments: true, clusterCIDR: scenario.clusterCIDR, faults: n.faults ?? [] }),
+    }));
+    const { cluster, api, options } = await setup(specs, scenario.state, work, () => true);
+    cleanups.push(() => cluster.stop(), () => api.close());
+
+    const result = await scanCluster({ ...options, parallelism: 3 });
+    expect(result.nodes.map((n) => [n.node, n.status])).toEqual(scenario.nodes.map((n) => [n.name, 'ok']));
+    for (const [i, n] of result.nodes.entries()) {
+      expect(n.address).toBe(`${cluster.nodes[i].address}:22`);
+      // The real kernel's iptables-save, not a fixture file.
+      expect(n.files['iptables-save.txt']).toMatch(/^# Generated by iptables-save v[\d.]+/);
+      expect(n.files['ip-addr.txt']).toContain(`inet ${cluster.nodes[i].address}/24`);
+    }
+    const analysis = analyzeSnapshot(scanSnapshotData(result, 'netns'));
+    expect(analysis.findings.filter((f) => f.severity !== 'info').map(keyOf)).toEqual(scenario.expected);
+  }, 60_000);
+
+  it('classifies 5 nodes with mixed failures: 1 ok + 4 with their own status', async () => {
+    const state = baseCluster().build();
+    const names = ['node-ok', 'node-unknown-key', 'node-auth', 'node-down', 'node-no-tools'];
+    const extra = structuredClone(state.nodes[0]);
+    const nodes = names.map((name) => ({ ...structuredClone(extra), metadata: { ...extra.metadata, name } }));
+    const mixed = { ...state, nodes };
+    const rules = renderKubeProxyIptables(state, 'worker-1', { comments: true, clusterCIDR: '10.244.0.0/16' });
+    const specs: NetnsNodeSpec[] = [
+      { name: 'node-ok', rules },
+      { name: 'node-unknown-key', rules },
+      { name: 'node-auth', rules, rejectClient: true },
+      { name: 'node-down', noSshd: true },
+      { name: 'node-no-tools', rules, bareToolset: true },
+    ];
+    const { cluster, api, options } = await setup(specs, mixed, work, (n) => n !== 'node-unknown-key');
+    cleanups.push(() => cluster.stop(), () => api.close());
+
+    const result = await scanCluster({ ...options, parallelism: 5 });
+    const byNode = Object.fromEntries(result.nodes.map((n) => [n.node, n]));
+    expect(Object.fromEntries(result.nodes.map((n) => [n.node, n.status]))).toEqual({
+      'node-ok': 'ok',
+      'node-unknown-key': 'host-key-unknown',
+      'node-auth': 'auth-failed',
+      'node-down': 'unreachable',
+      'node-no-tools': 'command-missing',
+    });
+    expect(byNode['node-unknown-key'].message).toMatch(/SHA256:/);
+    expect(byNode['node-no-tools'].message).toMatch(/none of iptables-save, nft or ipvsadm could be run/);
+    expect(byNode['node-no-tools'].commands.find((c) => c.id === 'iptables-save')).toMatchObject({ status: 'command-missing', exitCode: 127 });
+    expect(Object.keys(byNode['node-ok'].files)).toContain('iptables-save.txt');
+    for (const n of names.slice(1)) expect(Object.keys(byNode[n].files)).toEqual([]);
+    expect(result.ok).toBe(false);
+  }, 60_000);
+});
