@@ -6,7 +6,9 @@ import type { ApiMethod } from './contract';
 // unknown keys are rejected, strings and numbers are bounded.
 
 const id = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/);
-const name = z.string().min(1).max(512);
+// Kubernetes names are short, but snapshots are input: a hostile 10k-character name must still
+// open (and show as text), so the cap only bounds memory.
+const name = z.string().min(1).max(16 * 1024);
 const path = z.string().min(1).max(4096);
 const port = z.number().int().min(1).max(65535);
 const protocol = z.enum(['tcp', 'udp', 'sctp']);
