@@ -61,6 +61,51 @@ export default tseslint.config(
     },
   },
   {
+    // `serve --allow-terminals` loads the pty host (node-pty, never electron) with a dynamic
+    // import; nothing else under electron/ is reachable from the CLI.
+    files: ['cli/commands/serve.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { regex: '^(electron|node-pty|vue|pinia)(/|$)', message: 'the CLI is plain Node and never loads electron.' },
+          { regex: '(^|/)renderer(/|$)', message: 'the CLI is plain Node and never loads electron.' },
+          { regex: '(^|/)electron/(?!main/pty/ptyHost$)', message: 'serve may load only the pty host from electron/.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['electron/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'error' },
+  },
+  {
+    // The sandboxed preload bundles into one CommonJS file: electron + the pure contract only.
+    files: ['electron/preload/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [pattern([...nodeBuiltins, 'node-pty', 'vue', 'pinia', '**/core/node/**', '**/cli/**', '**/renderer/**', '**/electron/main/**', '../main/**'], 'the preload may import only electron and core/common.')],
+      }],
+    },
+  },
+  {
+    files: ['electron/main/**/*.ts'],
+    ignores: ['electron/main/pty/ptyHost.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [pattern(['node-pty', 'vue', 'pinia', '**/cli/**', '**/renderer/**', '**/electron/preload/**', '../preload/**'], 'electron/main loads node-pty only in pty/ptyHost.ts, and no UI or CLI code.')],
+      }],
+    },
+  },
+  {
+    // `proxyscope serve --allow-terminals` loads the pty host under plain Node: no electron here.
+    files: ['electron/main/pty/ptyHost.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [pattern(['electron', 'vue', 'pinia', '**/cli/**', '**/renderer/**', '**/electron/preload/**'], 'the pty host never imports electron or UI code.')],
+      }],
+    },
+  },
+  {
     files: ['renderer/**/*.ts', 'renderer/**/*.vue'],
     rules: {
       'no-restricted-imports': ['error', {

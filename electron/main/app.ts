@@ -1,0 +1,121 @@
+import { app, BrowserWindow, dialog, ipcMain, Menu, shell } from 'electron';
+import { join } from 'node:path';
+import type { SessionInfo } from '../../core/common/contract';
+import { createBackend } from '../../core/node/app/backend';
+import { eventSender, registerApi } from './ipc';
+import { menuTemplate } from './menu';
+import { createMenuActions } from './menuActions';
+import { createNativeApi } from './nativeApi';
+import { createPtyHost } from './pty/ptyHost';
+import { createMainWindow, lockDownWebContents, rendererLocation } from './window';
+
+// App lifecycle: one instance, the sandbox for every renderer, the backend and the pty host
+// created once the app is ready, the IPC contract registered before the window loads, and
+// everything torn down (terminals killed, temp files removed) before the app exits.
+
+export interface StartOptions {
+  /** Folder of the built main bundle (out/main); default __dirname of the bundle. */
+  mainDir?: string;
+}
+
+export interface RunningApp {
+  window(): BrowserWindow | null;
+  /** Resolves when the app is ready and its window exists. */
+  ready: Promise<void>;
+}
+
+export function startApp(opts: StartOptions = {}): RunningApp | null {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return null;
+  }
+  // Every renderer sandboxed, whatever its webPreferences say.
+  app.enableSandbox();
+
+  const mainDir = opts.mainDir ?? __dirname;
+  const devUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
+  const isDev = Boolean(devUrl);
+  const renderer = rendererLocation(join(mainDir, '../renderer/index.html'), devUrl);
+  const preloadPath = join(mainDir, '../preload/index.js');
+  let win: BrowserWindow | null = null;
+  const getWindow = (): BrowserWindow | null => (win && !win.isDestroyed() ? win : null);
+
+  // Any webContents that ever exists (including ones a future change forgets about) gets the
+  // navigation, new-window and <webview> rules.
+  app.on('web-contents-created', (_event, contents) => lockDownWebContents(contents, renderer, { shell, dialog }, getWindow));
+  app.on('second-instance', () => {
+    const w = getWindow();
+    if (!w) return;
+    if (w.isMinimized()) w.restore();
+    w.focus();
+  });
+
+  const ready = app.whenReady().then(() => {
+    const demoDir = app.isPackaged ? join(process.resourcesPath, 'demo') : join(app.getAppPath(), 'assets', 'demo');
+    const version = app.getVersion();
+    const backend = createBackend({ version, demoDir, tmpDir: app.getPath('temp') });
+    const send = eventSender(getWindow, renderer);
+    const stopEvents = backend.onEvent(send);
+    const pty = createPtyHost(send);
+    const native = createNativeApi({ version, backend, pty, window: getWindow, dialog, shell, BrowserWindow, tmpDir: app.getPath('temp') });
+
+    let currentSession: string | null = null;
+    let pendingSession: SessionInfo | null = null;
+    const unregister = registerApi(ipcMain, {
+      backend,
+      extra: native,
+      window: getWindow,
+      renderer,
+      onSession: (s) => (currentSession = s.id),
+      takePendingSession: () => {
+        const p = pendingSession;
+        pendingSession = null;
+        return p;
+      },
+    });
+
+    const actions = createMenuActions({
+      appName: 'Proxyscope',
+      version,
+      backend,
+      native,
+      dialog,
+      window: getWindow,
+      currentSession: () => currentSession,
+      setPendingSession: (s) => (pendingSession = s),
+    });
+    Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate({ appName: 'Proxyscope', isMac: process.platform === 'darwin', isDev, actions })));
+
+    const open = (): void => {
+      const w = createMainWindow({ BrowserWindow, shell, dialog, preloadPath, renderer, isDev });
+      w.on('closed', () => {
+        if (win === w) win = null;
+        pty.closeAll();
+      });
+      win = w;
+    };
+    open();
+    app.on('activate', () => {
+      if (!getWindow()) open();
+    });
+    app.on('window-all-closed', () => {
+      if (process.platform !== 'darwin') app.quit();
+    });
+
+    let disposed = false;
+    app.on('before-quit', (event) => {
+      if (disposed) return;
+      // Hold the quit until terminals are killed and the backend removed its temp files.
+      event.preventDefault();
+      disposed = true;
+      pty.closeAll();
+      stopEvents();
+      unregister();
+      void backend
+        .dispose()
+        .catch(() => undefined)
+        .finally(() => app.quit());
+    });
+  });
+  return { window: getWindow, ready };
+}
