@@ -4,6 +4,7 @@ import { contextsCommand } from './commands/contexts';
 import { demoCommand } from './commands/demo';
 import { explainCommand } from './commands/explain';
 import { scanCommand } from './commands/scan';
+import { serveCommand } from './commands/serve';
 import { traceCommand } from './commands/trace';
 import { writeStdout } from './output';
 import { MAIN_HELP } from './usage';
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   demo: demoCommand,
   contexts: contextsCommand,
   scan: scanCommand,
+  serve: serveCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

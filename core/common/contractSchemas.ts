@@ -37,15 +37,15 @@ const sshSettings = z.strictObject({
 const exportedFile = z.strictObject({
   fileName: name,
   mime: z.string().min(1).max(128),
-  // 512 MiB of base64 at most.
-  data: z.string().max(700 * 1024 * 1024),
+  // Bounded by what one V8 string can hold (~512 MiB).
+  data: z.string().max(360 * 1024 * 1024),
   encoding: z.enum(['utf8', 'base64']),
 });
 
 export const API_SCHEMAS = {
   appInfo: none,
   openDemo: none,
-  importSnapshot: z.strictObject({ fileName: name, dataBase64: z.string().min(1).max(700 * 1024 * 1024) }),
+  importSnapshot: z.strictObject({ fileName: name, dataBase64: z.string().min(1).max(360 * 1024 * 1024) }),
   openSnapshotDialog: none,
   initialSession: none,
   analysis: session,
