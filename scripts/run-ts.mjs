@@ -25,7 +25,7 @@ export async function bundleTs(entry, outDir) {
     target: 'node20',
     format: 'cjs',
     sourcemap: 'inline',
-    external: ['electron', 'node-pty', 'vitest'],
+    external: ['electron', 'node-pty', 'vitest', '*.node'],
     logLevel: 'warning',
   });
   return { outfile, cleanup: () => (outDir ? undefined : rmSync(dir, { recursive: true, force: true })) };

@@ -1,11 +1,12 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chunkRestoreInput } from './netns';
+import { chunkNftTransaction } from './nftNetns';
 import type { ToolCheck } from './requireTool';
 import { descendantPids, killQuietly } from './sshd/processes';
 import { generateKey } from './sshd/sshdServer';
@@ -13,19 +14,33 @@ import type { KeyPair } from './sshd/sshdServer';
 
 // Simulated nodes for the SSH path: per node a named network namespace (`ip netns add`), a veth
 // pair whose host end sits on a bridge (one private /24 for the run), the kube-proxy rules of
-// that node loaded into the namespace's REAL kernel tables with iptables-restore, and a real
-// sshd listening inside the namespace on the veth address with its own host key. `iptables-save`
-// over SSH then prints that node's kernel rules, and `ip -o addr show` its real addresses.
+// that node loaded into the namespace's REAL kernel tables (iptables-restore for iptables mode,
+// `nft -f` for nftables mode), and a real sshd listening inside the namespace on the veth address
+// with its own host key. `iptables-save` / `nft -j list ruleset` over SSH then print that node's
+// kernel rules, and `ip -o addr show` its real addresses.
 // Needs root (CAP_NET_ADMIN in the initial namespace). Everything is named with a per-run id
 // and removed by stop(), which tests call from afterAll so a failing test still cleans up.
 
 const run = promisify(execFile);
 const SSHD = '/usr/sbin/sshd';
+const SYSTEM_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
+// A namespace made with `ip netns add` is owned by the initial user namespace, so a root restore
+// is not held to the small netlink batches of an unprivileged one (netns.ts, nftNetns.ts): a
+// 1k-Service dump (23k lines) loads in one go. Pieces still bound a 10k+ Service load.
+const RESTORE_PIECE_LINES = 5000;
 
 export interface NetnsNodeSpec {
   name: string;
-  /** iptables-restore input for the node (kube-proxy's rules). */
+  /** iptables-restore input for the node (kube-proxy's iptables-mode rules). */
   rules?: string;
+  /** `nft -f` input for the node (kube-proxy's nftables-mode transaction, kubeProxyNftables.ts). */
+  nftRules?: string;
+  /**
+   * Shell scripts put first on this node's session PATH, by program name: stand-ins for what a
+   * real node may have instead (a `sudo` that wants a password, an `iptables-save` that hangs).
+   * The command string the client sends stays the production one.
+   */
+  tools?: Record<string, string>;
   /** No sshd: the address answers with a TCP reset (unreachable). */
   noSshd?: boolean;
   /** The client key is not in authorized_keys (auth failure). */
@@ -125,7 +140,8 @@ export async function startNetnsNodes(specs: NetnsNodeSpec[]): Promise<NetnsClus
     mkdirSync(bare);
     for (const tool of ['sh', 'env', 'timeout']) symlinkSync(execFileSync('which', [tool], { encoding: 'utf8' }).trim(), join(bare, tool));
 
-    const nodes = await Promise.all(
+    // allSettled: every node's setup has finished (and recorded what it made) before stop() runs.
+    const settled = await Promise.allSettled(
       specs.map(async (spec, i): Promise<NetnsNode> => {
         const netns = `proxyscope-${id}-${i}`;
         const hostEnd = `psv${id}${i}`;
@@ -141,13 +157,28 @@ export async function startNetnsNodes(specs: NetnsNodeSpec[]): Promise<NetnsClus
         await ip('-n', netns, 'link', 'set', 'lo', 'up');
         // nf_tables transactions have a size limit; restore in pieces, declarations first.
         if (spec.rules) {
-          const pieces = chunkRestoreInput(spec.rules, 250);
+          const pieces = chunkRestoreInput(spec.rules, RESTORE_PIECE_LINES);
           for (const [n, piece] of pieces.entries()) await inNetns(netns, 'iptables-restore', n === 0 ? [] : ['--noflush'], piece);
+        }
+        // kube-proxy's transaction never refers to an object before adding it, so pieces load in order.
+        if (spec.nftRules) {
+          for (const piece of chunkNftTransaction(spec.nftRules, RESTORE_PIECE_LINES)) await inNetns(netns, 'nft', ['-f', '/dev/stdin'], piece);
         }
         const node: NetnsNode = { name: spec.name, netns, address, port: 22 };
         if (spec.noSshd) return node;
         const ndir = join(dir, `node-${i}`);
         mkdirSync(ndir);
+        let path = spec.bareToolset ? bare : SYSTEM_PATH;
+        if (spec.tools) {
+          const bin = join(ndir, 'bin');
+          mkdirSync(bin);
+          for (const [name, body] of Object.entries(spec.tools)) {
+            if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new Error(`tool name ${JSON.stringify(name)} is not a plain file name`);
+            writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
+            chmodSync(join(bin, name), 0o755);
+          }
+          path = `${bin}:${path}`;
+        }
         const hostKey = await generateKey(ndir, 'host_key');
         const authorized = join(ndir, 'authorized_keys');
         writeFileSync(authorized, spec.rejectClient ? '' : `${clientKey.publicLine}\n`);
@@ -165,7 +196,7 @@ export async function startNetnsNodes(specs: NetnsNodeSpec[]): Promise<NetnsClus
             'PasswordAuthentication no',
             'KbdInteractiveAuthentication no',
             'LogLevel INFO',
-            `SetEnv PATH=${spec.bareToolset ? bare : '/usr/sbin:/usr/bin:/sbin:/bin'}`,
+            `SetEnv PATH=${path}`,
             '',
           ].join('\n'),
         );
@@ -178,6 +209,9 @@ export async function startNetnsNodes(specs: NetnsNodeSpec[]): Promise<NetnsClus
         return { ...node, hostKey, knownHostsLine: `${address} ${type} ${b64}` };
       }),
     );
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const nodes = settled.map((r) => (r as PromiseFulfilledResult<NetnsNode>).value);
     return { nodes, clientKey, dir, user: 'root', stop };
   } catch (err) {
     await stop();

@@ -6,6 +6,7 @@ import { connectContext } from '../kube/kubeClient';
 import type { KubeClient } from '../kube/kubeClient';
 import { loadKubeconfig } from '../kube/kubeconfig';
 import { listClusterObjects } from '../kube/listCluster';
+import type { ClusterListing } from '../kube/listCluster';
 import { saveSnapshot } from '../snapshot/saveSnapshot';
 import { invalidNameReason } from '../snapshot/snapshotLayout';
 import { loadKnownHostsFiles } from '../ssh/knownHostsStore';
@@ -18,7 +19,8 @@ import type { NodeScanResult, ScanEvent, ScanInfo, ScanOptions, ScanResult } fro
 // `proxyscope scan` over SSH or through debug pods (issue 4): list the API objects, pick the nodes, then visit at most
 // `parallelism` nodes at a time. Every node ends with a status; one bad node never stops the
 // others, and an AbortSignal cancels the API listing, open sessions, running commands (the
-// node's watcher stops them) and the nodes not yet started.
+// node's watcher stops them) and the nodes not yet started. A cancel during the listing is an
+// answer too, not an exception: every node known by then is `cancelled`.
 
 export type { ScanEvent, ScanOptions, ScanResult, NodeScanResult } from './scanTypes';
 
@@ -50,7 +52,15 @@ async function scanWithClient(client: KubeClient, kcWarnings: string[], opts: Sc
     const problem = podOptionsProblem(opts.pod ?? {});
     if (problem) throw new ScanInputError(problem);
   }
-  const listing = await listClusterObjects(client, { ...(opts.signal ? { signal: opts.signal } : {}) });
+  const tee = teeNodeList(client);
+  let listing: ClusterListing;
+  try {
+    listing = await listClusterObjects(tee.client, { ...(opts.signal ? { signal: opts.signal } : {}) });
+  } catch (err) {
+    // A cancel while listing is the user's choice, not a failure: every node it knows of gets its status.
+    if (!opts.signal?.aborted) throw err;
+    return cancelledWhileListing(client, kcWarnings, opts, startedAt, emit, tee.nodes());
+  }
   const nodes = nodeObjects(listing.list);
   emit({ type: 'api-listed', context: client.contextName, nodes: nodes.length, partial: listing.partial });
   const { targets, unknown } = pickScanNodes(nodes, opts.nodes ?? 'all', via === 'ssh' ? opts.ssh.perNode : undefined);
@@ -111,6 +121,70 @@ async function scanWithClient(client: KubeClient, kcWarnings: string[], opts: Sc
     nodes: results.map((r) => ({ node: r.node, status: r.status, message: redact(r.message), ...(r.address ? { address: r.address } : {}) })),
   };
   return { nodes: results, clusterJson: listing.list, info, ok: results.every((r) => r.status === 'ok') };
+}
+
+const NODES_PATH = '/api/v1/nodes';
+
+/**
+ * The client with a record of the Node list pages that arrived, so a scan cancelled while the
+ * other lists are still coming can still name its nodes. A request without a continue token
+ * starts the list over (page 1, or the full re-list after a 410), so it drops what came before.
+ */
+function teeNodeList(client: KubeClient): { client: KubeClient; nodes: () => unknown[] } {
+  let pages: unknown[][] = [];
+  const getJson: KubeClient['getJson'] = async (path, r) => {
+    const answer = await client.getJson(path, r);
+    if (path === NODES_PATH) {
+      if (!r?.query?.continue) pages = [];
+      const items = (answer as { items?: unknown } | null)?.items;
+      if (Array.isArray(items)) pages.push(items);
+    }
+    return answer;
+  };
+  return { client: { ...client, getJson }, nodes: () => pages.flat() };
+}
+
+/** cluster.json of a scan cancelled while listing: the Node objects that arrived, printed as listCluster prints them. */
+function nodesOnlyList(items: unknown[]): string {
+  const printed = items
+    .filter((o): o is Record<string, unknown> => typeof o === 'object' && o !== null)
+    .map((o) => {
+      const meta = o.metadata as Record<string, unknown> | undefined;
+      const { managedFields: _drop, ...rest } = meta ?? {};
+      return JSON.stringify({ apiVersion: 'v1', kind: 'Node', ...o, ...(meta ? { metadata: rest } : {}) });
+    });
+  return `{"apiVersion":"v1","items":[\n${printed.join(',\n')}\n],"kind":"List","metadata":{"resourceVersion":""}}\n`;
+}
+
+/** Every node the scan knows of (the asked-for names, else the Nodes listed so far) as `cancelled`; nothing was contacted. */
+function cancelledWhileListing(client: KubeClient, kcWarnings: string[], opts: ScanOptions, startedAt: string, emit: (e: ScanEvent) => void, nodeItems: unknown[]): ScanResult {
+  const clusterJson = nodesOnlyList(nodeItems);
+  const wanted = opts.nodes ?? 'all';
+  const names = wanted === 'all' ? pickScanNodes(nodeObjects(clusterJson), 'all').targets.map((t) => t.name) : [...new Set(wanted)].sort();
+  const message = 'cancelled while the API objects were being listed; the node was not contacted';
+  const results = names.map((node): NodeScanResult => {
+    emit({ type: 'node-queued', node });
+    emit({ type: 'node-done', node, status: 'cancelled', message });
+    return { node, status: 'cancelled', message, commands: [], files: {}, durationMs: 0 };
+  });
+  const problem =
+    wanted === 'all' && names.length === 0
+      ? 'cancelled before the Node list arrived: no node is known, so none is listed'
+      : 'cancelled while the API objects were being listed: cluster.json holds only the Node objects that had arrived';
+  const redact = (text: string): string => client.secrets.redact(text);
+  const info: ScanInfo = {
+    tool: 'proxyscope',
+    via: opts.via ?? 'ssh',
+    context: client.contextName,
+    server: redact(client.server),
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    insecureSkipTlsVerify: client.insecureSkipTlsVerify,
+    warnings: [...new Set([...client.warnings, ...kcWarnings].map(redact))],
+    api: { partial: true, problems: [problem], notes: [], resources: {} },
+    nodes: results.map((r) => ({ node: r.node, status: r.status, message: r.message })),
+  };
+  return { nodes: results, clusterJson, info, ok: false };
 }
 
 async function readSshConfig(file: string | undefined): Promise<SSHConfig | undefined> {
