@@ -1,0 +1,231 @@
+import { defineStore } from 'pinia';
+import { computed, markRaw, reactive, ref, shallowRef } from 'vue';
+import { api, onApiEvent } from '../../api';
+import type { ApiEvent, ContextView, ExecApprovalRequest, NodeScanState, ScanRequest, SessionInfo, SshSettings } from '../../../core/common/contract';
+import type { AnalysisResult } from '../../../core/common/model/analysis';
+
+// Kubeconfig contexts and the scan of one of them. A context whose credential plugin (exec) is
+// not approved yet is never scanned straight away: the approval request (command, args, env
+// names) goes to the dialog first, and only an explicit approve calls approveExec. Scan progress
+// arrives as `scan-node` / `scan-done` events; events that arrive before startScan's answer
+// (the backend can be quick) are held and applied once the scan id is known.
+
+export interface ScanForm {
+  via: 'ssh' | 'pod';
+  user: string;
+  port: string;
+  jump: string;
+  sudo: boolean;
+  acceptNew: boolean;
+}
+
+export interface ScanNodeRow {
+  node: string;
+  state: NodeScanState;
+  message: string;
+}
+
+export interface ScanState {
+  context: string;
+  scanId: string | null;
+  phase: 'starting' | 'running' | 'done' | 'failed';
+  error: string | null;
+  nodes: ScanNodeRow[];
+  /** The scan's snapshot was loaded as the current session. */
+  loaded: boolean;
+}
+
+type ScanEvent = Extract<ApiEvent, { type: 'scan-node' } | { type: 'scan-done' }>;
+
+const HELD_IDS = 8;
+const HELD_EVENTS = 5000;
+
+export const useClustersStore = defineStore('clusters', () => {
+  const kubeconfig = ref('');
+  const contexts = shallowRef<ContextView[]>([]);
+  const loading = ref(false);
+  const error = ref<string | null>(null);
+  const form = reactive<ScanForm>({ via: 'ssh', user: '', port: '', jump: '', sudo: true, acceptNew: false });
+  const approval = ref<{ context: string; exec: ExecApprovalRequest } | null>(null);
+  const scan = ref<ScanState | null>(null);
+  const scanning = computed(() => scan.value !== null && (scan.value.phase === 'starting' || scan.value.phase === 'running'));
+  const held = new Map<string, ScanEvent[]>();
+  let unsubscribe: (() => void) | null = null;
+  /** How a finished scan's session is made current (the session store's loader). */
+  let loadSession: ((info: SessionInfo) => Promise<boolean>) | null = null;
+
+  function kubeconfigArg(): { kubeconfig?: string } {
+    const k = kubeconfig.value.trim();
+    return k ? { kubeconfig: k } : {};
+  }
+
+  async function loadContexts(): Promise<void> {
+    loading.value = true;
+    error.value = null;
+    const r = await api.contexts(kubeconfigArg());
+    loading.value = false;
+    if (!r.ok) {
+      error.value = r.error.message;
+      contexts.value = [];
+      return;
+    }
+    contexts.value = markRaw(r.value);
+  }
+
+  function formError(): string | null {
+    if (form.via !== 'ssh' || form.port.trim() === '') return null;
+    const p = Number(form.port);
+    return Number.isInteger(p) && p >= 1 && p <= 65535 ? null : 'The SSH port must be a number from 1 to 65535.';
+  }
+
+  function request(context: string): ScanRequest {
+    const req: ScanRequest = { context, via: form.via, ...kubeconfigArg() };
+    if (form.via === 'ssh') {
+      const ssh: SshSettings = { sudo: form.sudo, acceptNew: form.acceptNew };
+      if (form.user.trim()) ssh.user = form.user.trim();
+      if (form.port.trim()) ssh.port = Number(form.port);
+      if (form.jump.trim()) ssh.jump = form.jump.trim();
+      req.ssh = ssh;
+    }
+    return req;
+  }
+
+  /** Starts a scan, or asks for approval first when the context's exec plugin needs it. */
+  async function startScan(context: string, loader: (info: SessionInfo) => Promise<boolean>): Promise<void> {
+    loadSession = loader;
+    const problem = formError();
+    if (problem) {
+      error.value = problem;
+      return;
+    }
+    const ctx = contexts.value.find((c) => c.name === context);
+    if (ctx?.exec && !ctx.execApproved) {
+      approval.value = { context, exec: ctx.exec };
+      return;
+    }
+    await begin(context);
+  }
+
+  async function begin(context: string): Promise<void> {
+    unsubscribe ??= onApiEvent(handle);
+    error.value = null;
+    scan.value = { context, scanId: null, phase: 'starting', error: null, nodes: [], loaded: false };
+    const r = await api.startScan(request(context));
+    const s = scan.value;
+    if (!s || s.context !== context || s.scanId !== null) return;
+    if (!r.ok) {
+      if (r.error.code === 'exec-approval-required' && r.error.exec) {
+        scan.value = null;
+        approval.value = { context, exec: r.error.exec };
+        return;
+      }
+      s.phase = 'failed';
+      s.error = r.error.message;
+      return;
+    }
+    s.scanId = r.value.scanId;
+    s.phase = 'running';
+    const early = held.get(r.value.scanId) ?? [];
+    held.delete(r.value.scanId);
+    for (const e of early) apply(e);
+  }
+
+  /** The user approved running the context's credential plugin: record it, then scan. */
+  async function approve(): Promise<void> {
+    const a = approval.value;
+    if (!a) return;
+    approval.value = null;
+    const r = await api.approveExec({ context: a.context, ...kubeconfigArg() });
+    if (!r.ok) {
+      error.value = r.error.message;
+      return;
+    }
+    contexts.value = markRaw(contexts.value.map((c) => (c.name === a.context ? { ...c, execApproved: true } : c)));
+    await begin(a.context);
+  }
+
+  function deny(): void {
+    approval.value = null;
+  }
+
+  async function cancel(): Promise<void> {
+    const id = scan.value?.scanId;
+    if (!id) return;
+    const r = await api.cancel({ id });
+    if (!r.ok) error.value = r.error.message;
+  }
+
+  function handle(e: ApiEvent): void {
+    if (e.type !== 'scan-node' && e.type !== 'scan-done') return;
+    const s = scan.value;
+    if (s && s.scanId === e.scanId) {
+      apply(e);
+      return;
+    }
+    if (s && s.phase === 'starting') {
+      // Possibly ours, before startScan answered.
+      let list = held.get(e.scanId);
+      if (!list) {
+        if (held.size >= HELD_IDS) return;
+        list = [];
+        held.set(e.scanId, list);
+      }
+      if (list.length < HELD_EVENTS) list.push(e);
+    }
+  }
+
+  function apply(e: ScanEvent): void {
+    const s = scan.value;
+    if (!s) return;
+    if (e.type === 'scan-node') {
+      const row = s.nodes.find((n) => n.node === e.node);
+      if (row) {
+        row.state = e.state;
+        row.message = e.message;
+      } else {
+        s.nodes.push({ node: e.node, state: e.state, message: e.message });
+      }
+      return;
+    }
+    if (e.error) {
+      s.phase = 'failed';
+      s.error = e.error.message;
+    } else {
+      s.phase = 'done';
+    }
+    if (e.sessionId) void open(s, e.sessionId);
+  }
+
+  /** Makes the scan's snapshot the current session (SessionInfo rebuilt from its analysis). */
+  async function open(s: ScanState, sessionId: string): Promise<void> {
+    const r = await api.analysis({ sessionId });
+    if (!r.ok) {
+      s.error = r.error.message;
+      return;
+    }
+    const info = sessionFromAnalysis(sessionId, s.context, r.value);
+    if (loadSession && (await loadSession(info))) s.loaded = true;
+  }
+
+  function reset(): void {
+    scan.value = null;
+    approval.value = null;
+    error.value = null;
+    held.clear();
+  }
+
+  return { kubeconfig, contexts, loading, error, form, approval, scan, scanning, loadContexts, startScan, approve, deny, cancel, reset };
+});
+
+export function sessionFromAnalysis(id: string, context: string, a: AnalysisResult): SessionInfo {
+  return {
+    id,
+    source: `scan of ${context}`,
+    title: `Scan of ${context}`,
+    hasCluster: a.snapshot.cluster !== null,
+    generatedAt: a.generatedAt,
+    nodes: a.nodes,
+    counts: a.counts,
+    limitations: a.limitations,
+  };
+}
