@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # System tools the tests use for real (no mocks): iptables/ip6tables (nf_tables and legacy),
 # nftables, ipset, conntrack, unshare (util-linux), openssh-server, openssl (certificates for the
-# fixture Kubernetes API server). Debian 12 package names.
+# fixture Kubernetes API server), chromium (the browser end-to-end tests drive /usr/bin/chromium
+# through playwright-core). Debian 12 package names.
 set -euo pipefail
-pkgs=(iptables nftables ipset conntrack util-linux iproute2 openssh-server openssh-client openssl)
+pkgs=(iptables nftables ipset conntrack util-linux iproute2 openssh-server openssh-client openssl chromium)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
