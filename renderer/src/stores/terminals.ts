@@ -92,10 +92,35 @@ export const useTerminalsStore = defineStore('terminals', () => {
     };
   }
 
+  // Keystrokes go out one request at a time per terminal: separate HTTP requests can overtake
+  // each other (`clear` arriving as `clera`), so what is typed while one is in flight is held and
+  // sent as one chunk after it (capped below the schema's 64 KiB per call).
+  const INPUT_CHUNK = 32 * 1024;
+  const outbox = new Map<string, { queued: string; sending: boolean }>();
+
+  async function flush(id: string): Promise<void> {
+    const box = outbox.get(id);
+    if (!box || box.sending) return;
+    box.sending = true;
+    try {
+      while (box.queued !== '') {
+        const data = box.queued.slice(0, INPUT_CHUNK);
+        box.queued = box.queued.slice(data.length);
+        await api.terminalInput({ terminalId: id, data });
+      }
+    } finally {
+      box.sending = false;
+      if (box.queued === '') outbox.delete(id);
+    }
+  }
+
   function input(id: string, data: string): void {
     const tab = tabs.value.find((t) => t.id === id);
     if (!tab || tab.status !== 'connected') return;
-    void api.terminalInput({ terminalId: id, data });
+    const box = outbox.get(id) ?? { queued: '', sending: false };
+    box.queued += data;
+    outbox.set(id, box);
+    void flush(id);
   }
 
   function resize(id: string, cols: number, rows: number): void {
@@ -110,6 +135,7 @@ export const useTerminalsStore = defineStore('terminals', () => {
     tabs.value = tabs.value.filter((t) => t.id !== id);
     sinks.delete(id);
     pending.delete(id);
+    outbox.delete(id);
     if (active.value === id) active.value = tabs.value[tabs.value.length - 1]?.id ?? null;
   }
 

@@ -122,6 +122,23 @@ describe('TerminalView', () => {
     expect(callsOf('terminalResize')).toContainEqual({ terminalId: 't1', cols: 120, rows: 40 });
   });
 
+  it('sends keystrokes one request at a time, in order, batching what is typed meanwhile', async () => {
+    const pending: (() => void)[] = [];
+    stubApi({ terminalInput: () => new Promise((resolve) => pending.push(() => resolve(ok(true as const)))) });
+    m = await openOn();
+    for (const k of ['c', 'l', 'e', 'a', 'r']) term().dataFn?.(k);
+    expect(callsOf('terminalInput')).toEqual([{ terminalId: 't1', data: 'c' }]);
+    pending.shift()?.();
+    await settle();
+    expect(callsOf('terminalInput')).toEqual([
+      { terminalId: 't1', data: 'c' },
+      { terminalId: 't1', data: 'lear' },
+    ]);
+    pending.shift()?.();
+    await settle();
+    expect(callsOf('terminalInput')).toHaveLength(2);
+  });
+
   it('shows the exit status and closes the tab', async () => {
     m = await openOn();
     emitEvent({ type: 'terminal-exit', terminalId: 't1', exitCode: 3, signal: null });
