@@ -8,8 +8,13 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      lib: { entry: resolve(__dirname, 'electron/main/index.ts'), formats: ['cjs'] },
-      rollupOptions: { external: ['electron', 'node-pty'] },
+      // backendWorker.js: the backend's worker thread (core/node/app/workerBackend.ts finds it
+      // next to index.js). Code both entries share goes to out/main/chunks/.
+      lib: {
+        entry: { index: resolve(__dirname, 'electron/main/index.ts'), backendWorker: resolve(__dirname, 'core/node/app/backendWorker.ts') },
+        formats: ['cjs'],
+      },
+      rollupOptions: { external: ['electron', 'node-pty'], output: { chunkFileNames: 'chunks/[name]-[hash].js' } },
     },
   },
   preload: {

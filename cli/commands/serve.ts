@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ApiEvent } from '../../core/common/contract';
-import { createBackend } from '../../core/node/app/backend';
+import { createWorkerBackend } from '../../core/node/app/workerBackend';
 import type { ServePtyHost } from '../../core/node/serve/serveTypes';
 import { startServe } from '../../core/node/serve/startServe';
 import { CliError, parse, type Options } from '../args';
@@ -69,7 +69,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const ptyHost = values['allow-terminals'] ? await loadPtyHost() : undefined;
 
   const version = toolVersion();
-  const backend = createBackend({
+  // In a worker thread (out/cli/backendWorker.cjs next to this bundle): a big snapshot being
+  // analysed does not stall the HTTP server, the event socket or a terminal.
+  const backend = createWorkerBackend({
     version,
     demoDir: demoSnapshotDir(),
     ...(snapshot !== undefined ? { initialSnapshot: resolve(snapshot) } : {}),

@@ -1,7 +1,7 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, shell } from 'electron';
 import { join } from 'node:path';
 import type { SessionInfo } from '../../core/common/contract';
-import { createBackend } from '../../core/node/app/backend';
+import { createWorkerBackend, findBackendWorker } from '../../core/node/app/workerBackend';
 import { eventSender, registerApi } from './ipc';
 import { menuTemplate } from './menu';
 import { createMenuActions } from './menuActions';
@@ -22,6 +22,12 @@ export interface RunningApp {
   window(): BrowserWindow | null;
   /** Resolves when the app is ready and its window exists. */
   ready: Promise<void>;
+}
+
+/** The backend worker bundle next to the main bundle (out/main/backendWorker.js), if built. */
+function workerFileIn(mainDir: string): { workerFile?: string } {
+  const file = findBackendWorker(mainDir);
+  return file !== null ? { workerFile: file } : {};
 }
 
 export function startApp(opts: StartOptions = {}): RunningApp | null {
@@ -53,7 +59,9 @@ export function startApp(opts: StartOptions = {}): RunningApp | null {
   const ready = app.whenReady().then(() => {
     const demoDir = app.isPackaged ? join(process.resourcesPath, 'demo') : join(app.getAppPath(), 'assets', 'demo');
     const version = app.getVersion();
-    const backend = createBackend({ version, demoDir, tmpDir: app.getPath('temp') });
+    // The engine runs in a worker thread (out/main/backendWorker.js): loading and analysing a
+    // snapshot never blocks this thread, which serves every window's IPC.
+    const backend = createWorkerBackend({ version, demoDir, tmpDir: app.getPath('temp'), ...workerFileIn(mainDir) });
     const send = eventSender(getWindow, renderer);
     const stopEvents = backend.onEvent(send);
     const pty = createPtyHost(send);

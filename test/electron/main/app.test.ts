@@ -12,10 +12,11 @@ import type { FakeBackend } from '../fakeBackend';
 const stub = await vi.hoisted(async () => (await import('../electronStub')).createElectronStub());
 vi.mock('electron', () => stub);
 const created = vi.hoisted(() => ({ backend: null as FakeBackend | null, opts: null as unknown }));
-vi.mock('../../../core/node/app/backend', async () => {
+vi.mock('../../../core/node/app/workerBackend', async () => {
   const { fakeBackend } = await import('../fakeBackend');
   return {
-    createBackend: (opts: unknown) => {
+    findBackendWorker: (dir: string) => `${dir}/backendWorker.js`,
+    createWorkerBackend: (opts: unknown) => {
       created.opts = opts;
       created.backend = fakeBackend();
       return created.backend;
@@ -40,8 +41,8 @@ describe('startApp', () => {
     expect(stub.app.sandboxEnabled).toBe(true);
   });
 
-  it('creates the backend with the demo snapshot and the app version', () => {
-    expect(created.opts).toMatchObject({ version: '0.1.0-test', demoDir: join('/work/app', 'assets', 'demo') });
+  it('creates the backend in the worker next to the main bundle, with the demo snapshot and the app version', () => {
+    expect(created.opts).toMatchObject({ version: '0.1.0-test', demoDir: join('/work/app', 'assets', 'demo'), workerFile: `${MAIN_DIR}/backendWorker.js` });
   });
 
   it('opens one secure window on the built renderer with the built preload', () => {

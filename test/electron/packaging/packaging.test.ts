@@ -94,6 +94,16 @@ describe('build output', () => {
     expect(main).toContain('require("node-pty")');
     expect(main).not.toMatch(/^\s*import\s/m);
   });
+
+  it('builds the backend worker next to the main bundle, packed inside the asar with its chunks', () => {
+    const worker = read('out/main/backendWorker.js');
+    expect(worker).toContain('require("node:worker_threads")');
+    expect(worker).not.toMatch(/require\("(electron|node-pty)"\)/);
+    for (const chunk of worker.match(/require\("\.\/chunks\/[^"]+"\)/g) ?? []) expect(existsSync(join(ROOT, 'out/main', chunk.slice(9, -2)))).toBe(true);
+    expect(config.files).toContain('out/main/**');
+    // Loaded from the asar (Electron sets up asar support in worker threads): unpacked, it could not reach out/main/chunks.
+    expect(config.asarUnpack.some((p) => p.startsWith('out/'))).toBe(false);
+  });
 });
 
 describe('after-pack-fuses.cjs', () => {
