@@ -61,7 +61,14 @@ export function startApp(opts: StartOptions = {}): RunningApp | null {
     const version = app.getVersion();
     // The engine runs in a worker thread (out/main/backendWorker.js): loading and analysing a
     // snapshot never blocks this thread, which serves every window's IPC.
-    const backend = createWorkerBackend({ version, demoDir, tmpDir: app.getPath('temp'), ...workerFileIn(mainDir) });
+    const initialSnapshot = snapshotFromArgv(process.argv, app.isPackaged);
+    const backend = createWorkerBackend({
+      version,
+      demoDir,
+      tmpDir: app.getPath('temp'),
+      ...(initialSnapshot ? { initialSnapshot } : {}),
+      ...workerFileIn(mainDir),
+    });
     const send = eventSender(getWindow, renderer);
     const stopEvents = backend.onEvent(send);
     const pty = createPtyHost(send);
@@ -126,4 +133,14 @@ export function startApp(opts: StartOptions = {}): RunningApp | null {
     });
   });
   return { window: getWindow, ready };
+}
+
+/**
+ * The snapshot to open instead of the demo: the first plain argument after the app
+ * (`electron . <snapshot>` in development, `proxyscope <snapshot>` packaged). Flags (Chromium's
+ * and Electron's own) are skipped.
+ */
+export function snapshotFromArgv(argv: readonly string[], packaged: boolean): string | undefined {
+  const rest = argv.slice(packaged ? 1 : 2);
+  return rest.find((a) => a !== '' && !a.startsWith('-'));
 }

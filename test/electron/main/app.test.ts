@@ -24,7 +24,7 @@ vi.mock('../../../core/node/app/workerBackend', async () => {
   };
 });
 
-const { startApp } = await import('../../../electron/main/app');
+const { startApp, snapshotFromArgv } = await import('../../../electron/main/app');
 const MAIN_DIR = '/opt/Proxyscope/resources/app.asar/out/main';
 
 describe('startApp', () => {
@@ -99,5 +99,17 @@ describe('second instance', () => {
     const { startApp: start } = await import('../../../electron/main/app');
     expect(start({ mainDir: MAIN_DIR })).toBeNull();
     expect(stub.app.quitCalls).toBe(before + 1);
+  });
+});
+
+describe('snapshotFromArgv', () => {
+  it.each([
+    ['development: electron . <snapshot>', ['/x/electron', '/repo', '/snap.tar.gz'], false, '/snap.tar.gz'],
+    ['development without a snapshot opens the demo', ['/x/electron', '/repo'], false, undefined],
+    ['packaged: proxyscope <snapshot>', ['/opt/Proxyscope/proxyscope', '/snap'], true, '/snap'],
+    ['Chromium and Electron flags are skipped', ['/x/electron', '/repo', '--no-sandbox', '--inspect=0', 'snap'], false, 'snap'],
+    ['packaged with only flags', ['/opt/Proxyscope/proxyscope', '--enable-logging'], true, undefined],
+  ] as const)('%s', (_name, argv, packaged, expected) => {
+    expect(snapshotFromArgv(argv, packaged)).toBe(expected);
   });
 });
