@@ -1,4 +1,4 @@
-import { expectedFor, iptablesNames, usableCluster } from '../../common/analyze/prepareCluster';
+import { expectedFor, usableCluster } from '../../common/analyze/prepareCluster';
 import type { ApiResult, ExportedFile, ReportFormat, RuleFileInfo, RuleText, ServiceDetail, ServiceRow, TraceRequest } from '../../common/contract';
 import { fail, ok } from '../../common/contract';
 import { explainServicePort } from '../../common/explain/explainServicePort';
@@ -11,14 +11,14 @@ import { traceNode } from '../../common/trace/traceNode';
 import { traceOptionsFromCluster } from '../../common/trace/traceOptionsFromCluster';
 import type { TraceResult } from '../../common/trace/traceTypes';
 import { chainLabels } from '../../common/views/chainLabels';
-import { chainServiceLabels, iptablesFileServiceLabels } from '../../common/views/chainServiceLabels';
+import { fileServiceLabels } from '../../common/views/chainServiceLabels';
 import { REPORT_MIME, reportFileName } from '../../common/views/exportNames';
 import { countLines, nftJsonItems, nftJsonLines, ruleLines } from '../../common/views/ruleLines';
 import { ruleSyntax } from '../../common/views/ruleSyntax';
 import { buildServiceRows, servicesFromProgrammed } from '../../common/views/serviceRows';
 import { servicePortViews } from '../../common/views/serviceDetailView';
 import type { NodeExplain } from '../../common/views/serviceDetailView';
-import { findNode, nodeAnalysis } from './sessions';
+import { DETAIL_CACHE_SIZE, LABEL_CACHE_SIZE, cached, findNode, hasNodeAnalysis, nodeAnalysis } from './sessions';
 import type { Session } from './sessions';
 
 // The read-only views of one session: Services list and detail, the node files with chain
@@ -36,14 +36,23 @@ export function serviceRows(s: Session): ServiceRow[] {
 }
 
 export function serviceDetail(s: Session, service: string): ApiResult<ServiceDetail> {
+  return cached(s.detailCache, service, DETAIL_CACHE_SIZE, () => buildServiceDetail(s, service));
+}
+
+function buildServiceDetail(s: Session, service: string): ApiResult<ServiceDetail> {
   const row = serviceRows(s).find((r) => r.key === service);
   if (!row) return fail('not-found', `Service ${JSON.stringify(service)} is not in this snapshot`);
   const usable = usableCluster(s.cluster);
-  const perNode: NodeExplain[] = [];
-  for (const node of s.snapshot.nodes) {
+  const nodes = s.snapshot.nodes;
+  // Nodes whose model is in memory first: walking the nodes in order through an LRU smaller
+  // than the node count would evict each model just before it is needed again.
+  const order = nodes.map((_, i) => i).sort((a, b) => Number(hasNodeAnalysis(s, nodes[b])) - Number(hasNodeAnalysis(s, nodes[a])));
+  const perNode: NodeExplain[] = new Array<NodeExplain>(nodes.length);
+  for (const i of order) {
+    const node = nodes[i];
     const analysis = nodeAnalysis(s, node);
     const expected: ExpectedByFamily | null = usable ? { 4: expectedFor(usable, node.name, 4), 6: expectedFor(usable, node.name, 6) } : null;
-    perNode.push({ mode: analysis.summary.mode, result: explainServicePort(analysis, expected, { namespace: row.namespace, name: row.name }) });
+    perNode[i] = { mode: analysis.summary.mode, result: explainServicePort(analysis, expected, { namespace: row.namespace, name: row.name }) };
   }
   return ok({ row, ports: servicePortViews(perNode), findings: s.result.findings.filter((f) => f.service === service) });
 }
@@ -85,13 +94,14 @@ export function ruleText(s: Session, nodeName: string, file: string): ApiResult<
   // nft.json is parsed once: its objects are both the line count and the lines.
   const lines = items ? nftJsonLines(items) : ruleLines(text, info.syntax);
   const hasChains = info.syntax === 'iptables' || info.syntax === 'nft' || info.syntax === 'nft-json' || info.syntax === 'ipvsadm';
-  let services = hasChains ? chainServiceLabels(nodeAnalysis(s, node).programmed, info.path) : new Map<string, string>();
-  if (info.syntax === 'iptables' && services.size === 0 && text.includes(':KUBE-SVC-')) {
-    const family = file.startsWith('ip6') ? 6 : 4;
-    const usable = usableCluster(s.cluster);
-    services = iptablesFileServiceLabels(text, node.name, info.path, usable ? iptablesNames(usable, family) : null);
-  }
-  const chains = hasChains ? chainLabels(lines, info.syntax, services, text) : [];
+  // Labels are cached per node file: the node's model (rebuilt when the LRU dropped it) is only
+  // needed the first time a file is shown.
+  const chains = hasChains
+    ? cached(s.labelCache, `${node.name}\u0000${file}`, LABEL_CACHE_SIZE, () => {
+        const services = fileServiceLabels({ node: node.name, name: file, text, syntax: info.syntax, programmed: nodeAnalysis(s, node).programmed, cluster: s.cluster });
+        return chainLabels(lines, info.syntax, services, text);
+      })
+    : [];
   return ok({ node: node.name, file: info, lines, chains });
 }
 
