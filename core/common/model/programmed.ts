@@ -46,6 +46,13 @@ export interface ProgrammedBackend {
   chain?: string;
   /** Rules that make up this backend: the jump from the service chain, the DNAT, … */
   evidence: Evidence[];
+  /**
+   * iptables decoder only, for backends with a KUBE-SEP chain: whether that chain holds
+   * kube-proxy's hairpin rule `-s <this IP> -j KUBE-MARK-MASQ` (host address, optional /32 or
+   * /128). Read while decoding so the masquerade-hairpin check need not walk 50k chains again;
+   * undefined elsewhere (the check then reads the raw rules).
+   */
+  hairpinMasq?: boolean;
 }
 
 /** One load-balancing step as written, in order, so LB math can be checked. */

@@ -22,13 +22,19 @@ export function iptablesHairpin(node: string, p: ProgrammedNode, dump: ParsedFil
   for (const sp of p.servicePorts) {
     let gap: HairpinGap | undefined;
     let firstChain = '';
-    for (const path of sp.localPath ? [sp.clusterPath, sp.localPath] : [sp.clusterPath]) {
+    for (let k = 0; k < 2; k++) {
+      const path = k === 0 ? sp.clusterPath : sp.localPath;
       if (!path) continue;
-      for (const b of path.backends) {
-        if (!b.chain || seen.has(b.chain)) continue;
+      const backends = path.backends;
+      for (let i = 0; i < backends.length; i++) {
+        const b = backends[i];
+        // The decoder already read the chain (ProgrammedBackend.hairpinMasq): nothing to look up
+        // for the usual healthy endpoint. A chain's flag is the same on every path that reaches
+        // it, so leaving it out of `seen` changes nothing.
+        if (!b.chain || b.hairpinMasq === true || seen.has(b.chain)) continue;
         seen.add(b.chain);
         const chain = nat.get(b.chain);
-        if (!chain || hasHairpin(chain, b.ip)) continue;
+        if (!chain || (b.hairpinMasq ?? hasHairpin(chain, b.ip))) continue;
         gap ??= { service: sp.id ? serviceRef(sp.id) : null, port: sp.id ? findingPort(sp.id, undefined, sp) : null, protocol: protocolOf(sp.id), label: sp.label, endpoints: [], evidence: [] };
         firstChain ||= b.chain;
         gap.endpoints.push(`${formatEndpoint(b.ip, b.port)} (${b.chain})`);

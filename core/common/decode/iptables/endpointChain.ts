@@ -14,7 +14,11 @@ export interface EndpointInfo {
   port?: number;
   protocol?: L4Protocol;
   dnatRule?: IptRule;
-  /** `-s <epIP> -j KUBE-MARK-MASQ` present. */
+  /**
+   * `-s <epIP> -j KUBE-MARK-MASQ` present, with the DNAT destination's IP as a host address
+   * (`ip`, `ip/32`, `ip/128`): the test checks/catalog/hairpinIptables.ts applies. False without a
+   * usable DNAT destination.
+   */
   hairpin: boolean;
   /** `-m recent --set` on the DNAT rule (ClientIP session affinity). */
   affinitySet: boolean;
@@ -43,6 +47,7 @@ export function decodeEndpointChain(st: DecodeState, chain: IptChain): EndpointI
     counted: false,
     evidence: rulesEvidence(st, rules),
   };
+  let masq = false;
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i];
     if (rule.comment !== undefined) {
@@ -57,10 +62,31 @@ export function decodeEndpointChain(st: DecodeState, chain: IptChain): EndpointI
       info.protocol = ruleProtocol(rule);
       if (rule.matches.length > 0 && matchOption(rule, 'recent', '--set') !== undefined) info.affinitySet = true;
     } else if (target === 'KUBE-MARK-MASQ' && rule.source !== undefined && !rule.source.negated) {
-      info.hairpin = true;
+      masq = true;
     }
   }
+  // The hairpin rule comes before the DNAT rule that names the IP: a second look, rarely needed
+  // beyond the chain's first rule, while the rules are still in the CPU caches.
+  if (masq && info.ip !== undefined) info.hairpin = hasHairpinRule(rules, info.ip);
   return info;
+}
+
+function hasHairpinRule(rules: readonly IptRule[], ip: string): boolean {
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i];
+    if (r.target !== 'KUBE-MARK-MASQ' || r.source === undefined || r.source.negated) continue;
+    if (isHostAddress(r.source.value, ip)) return true;
+  }
+  return false;
+}
+
+/** `ip`, `ip/32` or `ip/128` (what iptables-save prints for a host source), without slicing. */
+export function isHostAddress(value: string, ip: string): boolean {
+  if (!value.startsWith(ip)) return false;
+  if (value.length === ip.length) return true;
+  if (value.charCodeAt(ip.length) !== 47) return false; // '/'
+  const len = value.length - ip.length - 1;
+  return (len === 2 && value.endsWith('32')) || (len === 3 && value.endsWith('128'));
 }
 
 /**

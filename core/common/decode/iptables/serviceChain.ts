@@ -133,7 +133,7 @@ function buildBackends(st: DecodeState, steps: LbStep[], affinity: Map<ChainSlot
     let evidence: Evidence[];
     if (sticky === undefined) evidence = epEvidence.length === 2 ? [step.evidence, epEvidence[0], epEvidence[1]] : [step.evidence].concat(epEvidence);
     else evidence = [step.evidence, sticky].concat(epEvidence);
-    scratchBackends[n++] = { ip: ep.ip, port: ep.port, probability: share, chain: slot.name, evidence };
+    scratchBackends[n++] = { ip: ep.ip, port: ep.port, probability: share, chain: slot.name, evidence, hairpinMasq: ep.hairpin };
   }
   const backends = scratchBackends.slice(0, n) as ProgrammedBackend[];
   for (let j = 0; j < n; j++) scratchBackends[j] = undefined;
