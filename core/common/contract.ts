@@ -216,6 +216,12 @@ export interface ScanRequest {
   via: 'ssh' | 'pod';
   nodes?: string[];
   ssh?: SshSettings;
+  /**
+   * Rescan: a session made by a scan in this backend. Its scan's settings are reused (fields
+   * given here win), only `nodes` are scanned (none: all), and scan-done names a NEW session:
+   * the old snapshot with those nodes' folders and cluster.json replaced, analysed again.
+   */
+  mergeInto?: string;
 }
 
 export type NodeScanState =
@@ -246,9 +252,55 @@ export interface TerminalRequest {
   identityFile?: string;
   /** known_hosts file (tests use their own). */
   knownHostsFile?: string;
+  /**
+   * 'ssh' (default): system ssh to the node. 'pod': a shell in the host's namespaces through a
+   * privileged debug pod pinned to the node (core/node/terminal/podTerminal.ts); needs `context`.
+   */
+  via?: 'ssh' | 'pod';
+  /** via 'pod': the kubeconfig context of the node's cluster. */
+  context?: string;
+  /** via 'pod': the kubeconfig file (default: KUBECONFIG, else ~/.kube/config). */
+  kubeconfig?: string;
+  /** via 'pod': the namespace the debug pod goes to (default `proxyscope`). */
+  podNamespace?: string;
+  /** via 'pod': the debug pod's image (default: the collector's, with nsenter). */
+  podImage?: string;
   cols: number;
   rows: number;
 }
+
+/** One command a scan ran on a node, as node.json recorded it (never its output). */
+export interface NodeCommandView {
+  id: string;
+  /** `ok`, `sudo-denied`, `command-missing`, `timeout`, `truncated`, `incomplete`, `cancelled`, `failed`. */
+  status: string;
+  message: string;
+  bytes: number;
+  durationMs: number;
+}
+
+/** One node of a session: its analysis summary and what the scan that collected it recorded. */
+export interface NodeView {
+  summary: NodeSummary;
+  /** How the dumps were collected (null: not a scan, or not recorded). */
+  via: 'ssh' | 'pod' | null;
+  /** What was dialled (`host:port`, `pod ns/name`). */
+  address: string | null;
+  /** The node's scan status (NodeScanState's final values), null without node.json. */
+  scanStatus: string | null;
+  /** Why, in words (the scan's message). */
+  scanMessage: string | null;
+  commands: NodeCommandView[];
+  /** kube-proxy's own answers (`/proxyMode`, `/healthz`), when collected. */
+  kubeProxy: { mode: string | null; healthz: string | null };
+  /** The session came from a scan in this backend: startScan({ mergeInto }) can rescan the node. */
+  rescannable?: boolean;
+  /** The kubeconfig context that scan used. */
+  context?: string;
+}
+
+/** What an application menu item asks the window to do (Electron). */
+export type MenuAction = 'open-snapshot' | 'export-html' | 'export-markdown' | 'export-json' | 'export-pdf' | 'export-snapshot';
 
 /** Pushed from the backend to the UI. */
 export type ApiEvent =
@@ -256,7 +308,8 @@ export type ApiEvent =
   | { type: 'scan-node'; scanId: string; node: string; state: NodeScanState; message: string }
   | { type: 'scan-done'; scanId: string; sessionId: string | null; error?: ApiError }
   | { type: 'terminal-data'; terminalId: string; data: string }
-  | { type: 'terminal-exit'; terminalId: string; exitCode: number | null; signal: number | null };
+  | { type: 'terminal-exit'; terminalId: string; exitCode: number | null; signal: number | null }
+  | { type: 'menu'; action: MenuAction };
 
 export interface Api {
   appInfo(): Promise<ApiResult<AppInfo>>;
@@ -270,6 +323,8 @@ export interface Api {
   initialSession(): Promise<ApiResult<SessionInfo | null>>;
   analysis(req: { sessionId: string }): Promise<ApiResult<AnalysisResult>>;
   services(req: { sessionId: string }): Promise<ApiResult<ServiceRow[]>>;
+  /** Per node: analysis summary, access method, scan status and kube-proxy's mode/health. */
+  nodes(req: { sessionId: string }): Promise<ApiResult<NodeView[]>>;
   serviceDetail(req: { sessionId: string; service: string }): Promise<ApiResult<ServiceDetail>>;
   ruleFiles(req: { sessionId: string; node: string }): Promise<ApiResult<RuleFileInfo[]>>;
   ruleText(req: { sessionId: string; node: string; file: string }): Promise<ApiResult<RuleText>>;
@@ -303,6 +358,7 @@ export const API_METHODS = [
   'initialSession',
   'analysis',
   'services',
+  'nodes',
   'serviceDetail',
   'ruleFiles',
   'ruleText',

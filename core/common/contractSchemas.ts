@@ -50,6 +50,7 @@ export const API_SCHEMAS = {
   initialSession: none,
   analysis: session,
   services: session,
+  nodes: session,
   serviceDetail: z.strictObject({ sessionId: id, service: name }),
   ruleFiles: z.strictObject({ sessionId: id, node: name }),
   ruleText: z.strictObject({ sessionId: id, node: name, file: name }),
@@ -74,6 +75,7 @@ export const API_SCHEMAS = {
     via: z.enum(['ssh', 'pod']),
     nodes: z.array(name).max(10_000).optional(),
     ssh: sshSettings.optional(),
+    mergeInto: id.optional(),
   }),
   cancel: z.strictObject({ id }),
   openTerminal: z.strictObject({
@@ -84,6 +86,12 @@ export const API_SCHEMAS = {
     user: z.string().min(1).max(64).optional(),
     identityFile: path.optional(),
     knownHostsFile: path.optional(),
+    via: z.enum(['ssh', 'pod']).optional(),
+    context: z.string().min(1).max(1024).optional(),
+    kubeconfig: path.optional(),
+    // A namespace name is a DNS-1123 label.
+    podNamespace: z.string().min(1).max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).optional(),
+    podImage: z.string().min(1).max(255).optional(),
     cols: size,
     rows: size,
   }),

@@ -1,11 +1,11 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, shell } from 'electron';
 import { join } from 'node:path';
-import type { SessionInfo } from '../../core/common/contract';
 import { createWorkerBackend, findBackendWorker } from '../../core/node/app/workerBackend';
 import { eventSender, registerApi } from './ipc';
 import { menuTemplate } from './menu';
 import { createMenuActions } from './menuActions';
 import { createNativeApi } from './nativeApi';
+import { createTerminalHub } from '../../core/node/terminal/terminalHub';
 import { createPtyHost } from './pty/ptyHost';
 import { createMainWindow, lockDownWebContents, rendererLocation } from './window';
 
@@ -72,33 +72,14 @@ export function startApp(opts: StartOptions = {}): RunningApp | null {
     const send = eventSender(getWindow, renderer);
     const stopEvents = backend.onEvent(send);
     const pty = createPtyHost(send);
-    const native = createNativeApi({ version, backend, pty, window: getWindow, dialog, shell, BrowserWindow, tmpDir: app.getPath('temp') });
+    // Debug-pod terminals (no SSH to the node): their pods are deleted when they close.
+    const podTerminals = createTerminalHub(send);
+    const native = createNativeApi({ version, backend, pty, podTerminals, window: getWindow, dialog, shell, BrowserWindow, tmpDir: app.getPath('temp') });
 
-    let currentSession: string | null = null;
-    let pendingSession: SessionInfo | null = null;
-    const unregister = registerApi(ipcMain, {
-      backend,
-      extra: native,
-      window: getWindow,
-      renderer,
-      onSession: (s) => (currentSession = s.id),
-      takePendingSession: () => {
-        const p = pendingSession;
-        pendingSession = null;
-        return p;
-      },
-    });
+    const unregister = registerApi(ipcMain, { backend, extra: native, window: getWindow, renderer });
 
-    const actions = createMenuActions({
-      appName: 'Proxyscope',
-      version,
-      backend,
-      native,
-      dialog,
-      window: getWindow,
-      currentSession: () => currentSession,
-      setPendingSession: (s) => (pendingSession = s),
-    });
+    // The menu tells the window which action was chosen (a `menu` event); the renderer runs it.
+    const actions = createMenuActions({ appName: 'Proxyscope', version, dialog, window: getWindow, send });
     Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate({ appName: 'Proxyscope', isMac: process.platform === 'darwin', isDev, actions })));
 
     const open = (): void => {
@@ -106,6 +87,7 @@ export function startApp(opts: StartOptions = {}): RunningApp | null {
       w.on('closed', () => {
         if (win === w) win = null;
         pty.closeAll();
+        void podTerminals.closeAll();
       });
       win = w;
     };
@@ -126,8 +108,10 @@ export function startApp(opts: StartOptions = {}): RunningApp | null {
       pty.closeAll();
       stopEvents();
       unregister();
-      void backend
-        .dispose()
+      void podTerminals
+        .closeAll()
+        .catch(() => undefined)
+        .then(() => backend.dispose())
         .catch(() => undefined)
         .finally(() => app.quit());
     });

@@ -1,7 +1,8 @@
 import type { MenuItemConstructorOptions } from 'electron';
 
-// The application menu. Actions that need the renderer's state (which session is open) are run
-// by menuActions.ts in the main process; nothing here executes code in the renderer.
+// The application menu. Open and the exports are handed to the renderer as `menu` events by
+// menuActions.ts (its session store knows which session is open); nothing here executes code
+// in the renderer.
 
 export type MenuExport = 'html' | 'markdown' | 'json' | 'pdf';
 

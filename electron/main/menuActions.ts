@@ -1,23 +1,29 @@
 import type { BrowserWindow, Dialog } from 'electron';
-import type { ApiResult, SessionInfo } from '../../core/common/contract';
-import type { Backend } from '../../core/node/app/backendTypes';
+import type { ApiEvent, MenuAction } from '../../core/common/contract';
+import { API_EVENT_CHANNEL } from '../../core/common/contract';
 import type { MenuActions, MenuExport } from './menu';
-import type { NativeApi } from './nativeApi';
 
-// What the File and Help menus do. They run in the main process against the session the window
-// last opened (ipc.ts reports it); a snapshot opened from the menu is handed to the renderer by
-// reloading the window, whose start-up `initialSession` call then returns it.
+// What the File and Help menus do. Open and the exports are the renderer's own actions (its
+// session store knows the current session, shows progress and errors, and saves through the
+// same native dialogs), so the menu only tells the window which one was chosen: a `menu` event
+// on the API event channel, which renderer/src/App.vue handles. Nothing is executed in the
+// renderer and no data travels with the event. About stays a main-process dialog.
 
 export interface MenuActionDeps {
   appName: string;
   version: string;
-  backend: Backend;
-  native: NativeApi;
   dialog: Pick<Dialog, 'showMessageBox'>;
   window: () => BrowserWindow | null;
-  currentSession: () => string | null;
-  setPendingSession: (s: SessionInfo) => void;
+  /** How an event reaches the window (app.ts may pass ipc.ts's eventSender); default webContents.send. */
+  send?: (e: ApiEvent) => void;
 }
+
+const EXPORT_ACTION: Record<MenuExport, MenuAction> = {
+  html: 'export-html',
+  markdown: 'export-markdown',
+  json: 'export-json',
+  pdf: 'export-pdf',
+};
 
 export function createMenuActions(d: MenuActionDeps): MenuActions & { settled(): Promise<void> } {
   let last: Promise<void> = Promise.resolve();
@@ -28,44 +34,30 @@ export function createMenuActions(d: MenuActionDeps): MenuActions & { settled():
     if (win) await d.dialog.showMessageBox(win, options);
     else await d.dialog.showMessageBox(options);
   };
-  const report = async (r: ApiResult<unknown>): Promise<void> => {
-    if (!r.ok && r.error.code !== 'cancelled') await tell('error', 'Proxyscope could not do that.', r.error.message);
-  };
   const run = (fn: () => Promise<void>): void => {
     last = last.then(fn).catch((err) => tell('error', 'Proxyscope could not do that.', err instanceof Error ? err.message : String(err)));
   };
-  const needSession = async (): Promise<string | null> => {
-    const id = d.currentSession();
-    if (!id) await tell('info', 'Open a snapshot first.');
-    return id;
+  const defaultSend = (e: ApiEvent): boolean => {
+    const win = d.window();
+    if (!win || win.isDestroyed() || win.webContents.isDestroyed()) return false;
+    win.webContents.send(API_EVENT_CHANNEL, e);
+    return true;
   };
+  const toWindow = (action: MenuAction): void =>
+    run(async () => {
+      const event: ApiEvent = { type: 'menu', action };
+      if (d.send) {
+        if (d.window()) return d.send(event);
+      } else if (defaultSend(event)) {
+        return;
+      }
+      await tell('info', 'Open a Proxyscope window first.');
+    });
 
   return {
-    openSnapshot: () =>
-      run(async () => {
-        const r = await d.native.openSnapshotDialog();
-        if (!r.ok) return report(r);
-        if (!r.value) return;
-        d.setPendingSession(r.value);
-        d.window()?.webContents.reload();
-      }),
-    exportReport: (format: MenuExport) =>
-      run(async () => {
-        const sessionId = await needSession();
-        if (!sessionId) return;
-        if (format === 'pdf') return report(await d.native.exportPdf({ sessionId }));
-        const file = await d.backend.exportReport({ sessionId, format });
-        if (!file.ok) return report(file);
-        return report(await d.native.saveFileDialog({ file: file.value }));
-      }),
-    exportSnapshot: () =>
-      run(async () => {
-        const sessionId = await needSession();
-        if (!sessionId) return;
-        const file = await d.backend.exportSnapshot({ sessionId });
-        if (!file.ok) return report(file);
-        return report(await d.native.saveFileDialog({ file: file.value }));
-      }),
+    openSnapshot: () => toWindow('open-snapshot'),
+    exportReport: (format: MenuExport) => toWindow(EXPORT_ACTION[format]),
+    exportSnapshot: () => toWindow('export-snapshot'),
     about: () => run(() => tell('info', `${d.appName} ${d.version}`, 'Diagnose Kubernetes Service networking from kube-proxy data plane dumps.')),
     settled: () => last,
   };

@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import type { Api, ApiResult, ExportedFile, SessionInfo } from '../../core/common/contract';
 import { fail, ok } from '../../core/common/contract';
 import type { Backend } from '../../core/node/app/backendTypes';
+import type { TerminalHub } from '../../core/node/terminal/terminalHub';
 import { packSnapshot } from '../../core/node/snapshot/saveSnapshot';
 import type { PtyHost } from './pty/ptyHost';
 import { htmlToPdf } from './pdf';
@@ -31,6 +32,11 @@ export interface NativeDeps {
   version: string;
   backend: Backend;
   pty: PtyHost;
+  /**
+   * Debug-pod terminals (core/node/terminal/terminalHub.ts), created with the same event sender
+   * as the pty host. Without it, openTerminal with via 'pod' answers `unsupported`.
+   */
+  podTerminals?: TerminalHub;
   /** The app window (dialog parent), or null while there is none. */
   window: () => BrowserWindow | null;
   dialog: Pick<Dialog, 'showOpenDialog' | 'showSaveDialog' | 'showMessageBox'>;
@@ -133,19 +139,24 @@ export function createNativeApi(deps: NativeDeps): NativeApi {
       return ok(r.opened);
     },
 
+    // SSH terminals live in the pty host, debug-pod terminals in the hub; the id says which.
     async openTerminal(req) {
+      if (req.via === 'pod') return deps.podTerminals ? deps.podTerminals.open(req) : fail('unsupported', 'Debug-pod terminals are not available in this build.');
       const target = deps.backend.terminalTarget(req);
       if (!target.ok) return target;
       return deps.pty.open(target.value, req.cols, req.rows);
     },
     async terminalInput({ terminalId, data }) {
-      return deps.pty.input(terminalId, data);
+      const pods = deps.podTerminals;
+      return pods?.has(terminalId) ? pods.input(terminalId, data) : deps.pty.input(terminalId, data);
     },
     async terminalResize({ terminalId, cols, rows }) {
-      return deps.pty.resize(terminalId, cols, rows);
+      const pods = deps.podTerminals;
+      return pods?.has(terminalId) ? pods.resize(terminalId, cols, rows) : deps.pty.resize(terminalId, cols, rows);
     },
     async closeTerminal({ terminalId }) {
-      return deps.pty.close(terminalId);
+      const pods = deps.podTerminals;
+      return pods?.has(terminalId) ? pods.close(terminalId) : deps.pty.close(terminalId);
     },
   };
 

@@ -253,6 +253,10 @@ export function makeFakeApi(data: Partial<FakeData> = {}, overrides: Partial<Api
     initialSession: async () => ok(d.initial),
     analysis: async ({ sessionId }) => (known(sessionId) ? ok(d.analysis) : fail('not-found', `no session ${sessionId}`)),
     services: async ({ sessionId }) => (known(sessionId) ? ok(d.services) : fail('not-found', `no session ${sessionId}`)),
+    nodes: async ({ sessionId }) =>
+      known(sessionId)
+        ? ok(d.session.nodes.map((summary) => ({ summary, via: null, address: null, scanStatus: null, scanMessage: null, commands: [], kubeProxy: { mode: null, healthz: null } })))
+        : fail('not-found', `no session ${sessionId}`),
     serviceDetail: async ({ service }) => {
       const det = d.detail(service);
       return det ? ok(det) : fail('not-found', `Service ${service} is not in this snapshot.`);

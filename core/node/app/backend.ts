@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { prepareCluster } from '../../common/analyze/prepareCluster';
-import type { ApiError, ApiResult, SessionInfo } from '../../common/contract';
+import type { ApiError, ApiResult, ScanRequest, SessionInfo } from '../../common/contract';
 import { fail, ok } from '../../common/contract';
 import type { SnapshotData } from '../../common/model';
 import { sessionInfo } from '../../common/views/sessionInfo';
@@ -11,6 +11,8 @@ import { guard, safeMessage } from './apiGuard';
 import type { Backend, BackendOptions } from './backendTypes';
 import { createEventHub, createJobs } from './jobs';
 import { approveExec, contexts } from './kubeContexts';
+import { nodeViews, rescanRequest, sessionScan } from './nodeViews';
+import type { SessionScan } from './nodeViews';
 import { runScan } from './scanJob';
 import { createSessionStore } from './sessions';
 import type { Session } from './sessions';
@@ -33,6 +35,12 @@ export function createBackend(opts: BackendOptions): Backend {
   const temp = createTempRoot(opts.tmpDir);
   const settings = { ...(opts.kubeconfig !== undefined ? { kubeconfig: opts.kubeconfig } : {}), ...(opts.home !== undefined ? { home: opts.home } : {}) };
   let initial: Promise<ApiResult<SessionInfo | null>> | null = null;
+  /** Session id -> the scan that made it (what a rescan reuses); pruned with the sessions. */
+  const scans = new Map<string, SessionScan>();
+  const rememberScan = (id: string, req: ScanRequest): void => {
+    for (const known of [...scans.keys()]) if (!sessions.get(known)) scans.delete(known);
+    scans.set(id, sessionScan(req));
+  };
 
   const cancelled = (): ApiError => ({ code: 'cancelled', message: 'cancelled before the analysis finished' });
   const progress = (jobId: string, phase: string, done: number, total: number): void => events.emit({ type: 'progress', jobId, phase, done, total });
@@ -101,6 +109,7 @@ export function createBackend(opts: BackendOptions): Backend {
 
     analysis: (req) => withSession(req.sessionId, (s) => ok(s.result)),
     services: (req) => withSession(req.sessionId, (s) => ok(serviceRows(s))),
+    nodes: (req) => withSession(req.sessionId, (s) => ok(nodeViews(s, scans.get(s.id)))),
     serviceDetail: (req) => withSession(req.sessionId, (s) => serviceDetail(s, req.service)),
     ruleFiles: (req) => withSession(req.sessionId, (s) => ruleFiles(s, req.node)),
     ruleText: (req) => withSession(req.sessionId, (s) => ruleText(s, req.node, req.file)),
@@ -113,16 +122,31 @@ export function createBackend(opts: BackendOptions): Backend {
 
     startScan: (req) =>
       guard(() => {
+        let run: ScanRequest = req;
+        let mergeBase: SnapshotData | undefined;
+        if (req.mergeInto !== undefined) {
+          const base = sessions.get(req.mergeInto);
+          if (!base) return fail('not-found', 'no such session (it was closed or replaced by newer ones); scan the cluster again');
+          const scan = scans.get(base.id);
+          if (!scan) return fail('unsupported', 'this snapshot was not made by a scan in this window; scan the cluster from the Clusters view');
+          const merged = rescanRequest(scan, req);
+          if (!merged) return fail('bad-request', `a rescan uses the context of the scan that made the snapshot (${JSON.stringify(scan.context)})`);
+          run = merged;
+          mergeBase = base.snapshot;
+        }
         const scanId = randomUUID();
         const signal = jobs.start(scanId);
         // Started on the next turn: the caller has the scan id before the first event arrives.
         setImmediate(() => {
-          void runScan(scanId, req, signal, {
+          void runScan(scanId, run, signal, {
             settings,
             emit: events.emit,
+            ...(mergeBase ? { mergeBase } : {}),
             openSession: async (snapshot, title, jobId, sig) => {
               const r = await analyzeInto(snapshot, title, jobId, sig);
-              return r.ok ? { ok: true, id: r.session.id } : r;
+              if (!r.ok) return r;
+              rememberScan(r.session.id, run);
+              return { ok: true, id: r.session.id };
             },
           }).finally(() => jobs.end(scanId));
         });

@@ -11,6 +11,7 @@ export const CORE_METHODS = [
   'initialSession',
   'analysis',
   'services',
+  'nodes',
   'serviceDetail',
   'ruleFiles',
   'ruleText',

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ApiError, ApiEvent, NodeScanState, ScanRequest } from '../../common/contract';
 import type { SnapshotData } from '../../common/model';
 import { scanCluster, ScanInputError, scanSnapshotData } from '../collect/scan';
+import { sortNodes } from '../snapshot/snapshotLayout';
 import type { ScanEvent } from '../collect/scan';
 import type { ScanSshOptions } from '../collect/scanTypes';
 import { ExecNotApprovedError, isExecApproved, loadExecApprovals } from '../kube/execApproval';
@@ -19,12 +20,31 @@ import type { KubeSettings } from './kubeContexts';
 // events per node and one `scan-done` with the new session, or with why there is none. An exec
 // credential plugin runs only when approved in Proxyscope's store (else scan-done carries
 // `exec-approval-required` and what would run, for the approval dialog).
+// A rescan (`mergeInto`) scans only the asked-for nodes and opens the old snapshot with those
+// nodes' folders and cluster.json replaced (mergeScanSnapshot) as a new session.
 
 export interface ScanDeps {
   settings: KubeSettings;
   emit(e: ApiEvent): void;
   /** Analyses the scanned snapshot and opens it as a session; returns its id. */
   openSession(snapshot: SnapshotData, title: string, jobId: string, signal: AbortSignal): Promise<{ ok: true; id: string } | { ok: false; error: ApiError }>;
+  /** Rescan: the snapshot the scanned nodes are merged into. */
+  mergeBase?: SnapshotData;
+}
+
+/**
+ * A rescan's snapshot: `base` with the scanned nodes' folders replaced by `fresh`'s (a node
+ * whose rescan failed keeps only its new node.json: its old dumps no longer describe it) and
+ * cluster.json from the new listing. A rescan of every node (`scanned` empty or absent) is the
+ * fresh scan as it is: nodes gone from the cluster go from the snapshot too.
+ */
+export function mergeScanSnapshot(base: SnapshotData, fresh: SnapshotData, scanned: readonly string[] | undefined): SnapshotData {
+  if (scanned === undefined || scanned.length === 0) return fresh;
+  const replaced = new Set(scanned);
+  for (const n of fresh.nodes) replaced.add(n.name);
+  const kept = base.nodes.filter((n) => !replaced.has(n.name));
+  const clusterJson = fresh.clusterJson ?? base.clusterJson;
+  return { source: fresh.source, ...(clusterJson !== undefined ? { clusterJson } : {}), nodes: sortNodes([...kept, ...fresh.nodes]) };
 }
 
 /** cli/commands/scan.ts's option building, from the app's SSH settings. */
@@ -121,7 +141,9 @@ export async function runScan(scanId: string, req: ScanRequest, signal: AbortSig
     });
     if (signal.aborted) return done(null, { code: 'cancelled', message: 'the scan was cancelled' });
     const title = `scan of ${req.context}`;
-    const opened = await deps.openSession(scanSnapshotData(result, title), title, scanId, signal);
+    const fresh = scanSnapshotData(result, title);
+    const snapshot = deps.mergeBase ? mergeScanSnapshot(deps.mergeBase, fresh, req.nodes) : fresh;
+    const opened = await deps.openSession(snapshot, title, scanId, signal);
     return opened.ok ? done(opened.id) : done(null, opened.error);
   } catch (err) {
     if (signal.aborted) return done(null, { code: 'cancelled', message: 'the scan was cancelled' });

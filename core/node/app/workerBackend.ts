@@ -249,6 +249,7 @@ export function createWorkerBackend(opts: WorkerBackendOptions): Backend {
     initialSession: method('initialSession'),
     analysis: method('analysis'),
     services: method('services'),
+    nodes: method('nodes'),
     serviceDetail: method('serviceDetail'),
     ruleFiles: method('ruleFiles'),
     ruleText: method('ruleText'),

@@ -20,6 +20,12 @@ export interface PodExecRequest {
   pod: string;
   container: string;
   argv: readonly string[];
+  /**
+   * An interactive session (core/node/terminal/podTerminal.ts): a terminal on the container
+   * side, so stderr is folded into stdout and there is no stderr stream to ask for (kubectl
+   * sends stderr=false with tty=true, and the kubelet drops stderr for a tty anyway).
+   */
+  tty?: boolean;
 }
 
 export interface PodExecOptions {
@@ -48,7 +54,7 @@ export interface PodExecOutcome {
 }
 
 export function execPath(r: PodExecRequest): string {
-  const q = new URLSearchParams({ container: r.container, stdin: 'true', stdout: 'true', stderr: 'true', tty: 'false' });
+  const q = new URLSearchParams({ container: r.container, stdin: 'true', stdout: 'true', stderr: r.tty ? 'false' : 'true', tty: r.tty ? 'true' : 'false' });
   for (const a of r.argv) q.append('command', a);
   return `/api/v1/namespaces/${encodeURIComponent(r.namespace)}/pods/${encodeURIComponent(r.pod)}/exec?${q.toString()}`;
 }
@@ -90,8 +96,11 @@ function readBody(res: NodeJS.ReadableStream, max: number): Promise<Buffer> {
   });
 }
 
-/** Opens the exec stream; rejects with PodApiError when the API server refuses it. */
-async function openExec(ep: ApiEndpoint, r: PodExecRequest, o: PodExecOptions): Promise<WebSocket> {
+/**
+ * Opens the exec stream; rejects with PodApiError when the API server refuses it. Exported for
+ * the interactive terminal, which speaks the channels itself.
+ */
+export async function openExec(ep: ApiEndpoint, r: PodExecRequest, o: Pick<PodExecOptions, 'connectTimeoutMs' | 'signal'>): Promise<WebSocket> {
   const connectMs = o.connectTimeoutMs ?? 30_000;
   const deadline = AbortSignal.timeout(connectMs);
   const createConnection = await tunnelledConnection(ep, o.signal ? AbortSignal.any([deadline, o.signal]) : deadline);

@@ -10,6 +10,7 @@ import { checkSite, cookieHasToken, newToken, tokenCookie, tokenMatches } from '
 import { sendText, setSecurityHeaders } from './securityHeaders';
 import type { ServeHandle, ServeOptions } from './serveTypes';
 import { injectTokenMeta, readStaticFile } from './staticFiles';
+import { createTerminalHub } from '../terminal/terminalHub';
 
 // `proxyscope serve`: the desktop app's renderer in a browser, on 127.0.0.1 only (ISSUE5
 // decision 4). Order of checks for every request: Host/Origin (403), token (401), then routing.
@@ -26,7 +27,9 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
   const hub = createEventHub({ port: () => port, token });
   const pty = opts.ptyHost ? opts.ptyHost(hub.broadcast) : null;
   const unsubscribe = opts.backend.onEvent(hub.broadcast);
-  const extra = browserApi({ version: opts.version, backend: opts.backend, pty });
+  // Debug-pod terminals share the --allow-terminals gate with SSH terminals.
+  const podTerminals = pty ? createTerminalHub(hub.broadcast) : null;
+  const extra = browserApi({ version: opts.version, backend: opts.backend, pty, podTerminals });
   const dispatch = (method: string, arg: unknown) => dispatchApi(opts.backend, method, arg, extra);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -77,6 +80,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     closing ??= (async () => {
       unsubscribe();
       pty?.closeAll();
+      await podTerminals?.closeAll().catch(() => undefined);
       hub.close();
       const stopped = new Promise<void>((ok) => server.close(() => ok()));
       server.closeAllConnections();

@@ -10,6 +10,8 @@ import type { ApiEvent, ApiResult, TerminalRequest } from '../../../core/common/
 export interface TerminalTab {
   id: string;
   node: string;
+  /** How it reaches the node: system ssh, or a shell through a debug pod. */
+  via: 'ssh' | 'pod';
   status: 'connected' | 'exited';
   exitCode: number | null;
   signal: number | null;
@@ -76,7 +78,7 @@ export const useTerminalsStore = defineStore('terminals', () => {
     const id = r.value.terminalId;
     const exit = exits.get(id);
     exits.delete(id);
-    tabs.value.push({ id, node: req.node, status: exit ? 'exited' : 'connected', exitCode: exit?.exitCode ?? null, signal: exit?.signal ?? null });
+    tabs.value.push({ id, node: req.node, via: req.via ?? 'ssh', status: exit ? 'exited' : 'connected', exitCode: exit?.exitCode ?? null, signal: exit?.signal ?? null });
     active.value = id;
     return r;
   }

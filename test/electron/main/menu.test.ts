@@ -1,12 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { BrowserWindow, Dialog, MenuItemConstructorOptions } from 'electron';
-import { fail, ok } from '../../../core/common/contract';
+import { API_EVENT_CHANNEL } from '../../../core/common/contract';
+import type { ApiEvent, MenuAction } from '../../../core/common/contract';
 import { menuTemplate } from '../../../electron/main/menu';
 import type { MenuActions } from '../../../electron/main/menu';
 import { createMenuActions } from '../../../electron/main/menuActions';
-import type { NativeApi } from '../../../electron/main/nativeApi';
 import { FakeBrowserWindow, asElectron, createElectronStub } from '../electronStub';
-import { SESSION, fakeBackend } from '../fakeBackend';
 
 // The application menu and what its items do.
 
@@ -56,62 +55,74 @@ describe('menuTemplate', () => {
 });
 
 describe('createMenuActions', () => {
-  function setup(current: string | null) {
+  function setup(hasWindow = true, send?: (e: ApiEvent) => void) {
     const e = createElectronStub();
     const win = new FakeBrowserWindow({});
-    const backend = fakeBackend();
-    const native = {
-      openSnapshotDialog: vi.fn(async () => ok({ ...SESSION, id: 'picked' })),
-      exportPdf: vi.fn(async () => ok('/tmp/r.pdf')),
-      saveFileDialog: vi.fn(async () => ok('/tmp/x')),
-    };
-    let pending: string | null = null;
     const a = createMenuActions({
       appName: 'Proxyscope',
       version: '1.0.0',
-      backend,
-      native: native as unknown as NativeApi,
       dialog: asElectron<Dialog>(e.dialog),
-      window: () => asElectron<BrowserWindow>(win),
-      currentSession: () => current,
-      setPendingSession: (s) => (pending = s.id),
+      window: () => (hasWindow ? asElectron<BrowserWindow>(win) : null),
+      ...(send ? { send } : {}),
     });
-    return { e, win, backend, native, a, pending: () => pending };
+    const menuEvents = () => win.webContents.sent.filter((m) => m.channel === API_EVENT_CHANNEL).map((m) => m.args[0]);
+    return { e, win, a, menuEvents };
   }
 
-  it('opens a snapshot, parks it for the renderer and reloads the window', async () => {
-    const s = setup(null);
+  const cases: [string, (a: MenuActions) => void, MenuAction][] = [
+    ['Open Snapshot', (a) => a.openSnapshot(), 'open-snapshot'],
+    ['Export HTML', (a) => a.exportReport('html'), 'export-html'],
+    ['Export Markdown', (a) => a.exportReport('markdown'), 'export-markdown'],
+    ['Export JSON', (a) => a.exportReport('json'), 'export-json'],
+    ['Export PDF', (a) => a.exportReport('pdf'), 'export-pdf'],
+    ['Export Snapshot', (a) => a.exportSnapshot(), 'export-snapshot'],
+  ];
+
+  it.each(cases)('%s tells the window through a menu event, without reloading it', async (_label, click, action) => {
+    const s = setup();
+    click(s.a);
+    await s.a.settled();
+    expect(s.menuEvents()).toEqual([{ type: 'menu', action }]);
+    expect(s.win.webContents.reloads).toBe(0);
+    expect(s.e.dialog.showMessageBox).not.toHaveBeenCalled();
+  });
+
+  it('uses the given event sender when there is one', async () => {
+    const sent: ApiEvent[] = [];
+    const s = setup(true, (e) => sent.push(e));
+    s.a.exportReport('markdown');
+    await s.a.settled();
+    expect(sent).toEqual([{ type: 'menu', action: 'export-markdown' }]);
+    expect(s.menuEvents()).toEqual([]);
+  });
+
+  it.each([
+    ['no window', false, false],
+    ['a destroyed window', true, true],
+  ])('says to open a window first when there is %s', async (_label, hasWindow, destroyed) => {
+    const s = setup(hasWindow);
+    s.win.webContents.destroyed = destroyed;
     s.a.openSnapshot();
     await s.a.settled();
-    expect(s.pending()).toBe('picked');
-    expect(s.win.webContents.reloads).toBe(1);
+    expect(s.menuEvents()).toEqual([]);
+    const call = s.e.dialog.showMessageBox.mock.calls[0];
+    expect((call.length === 2 ? call[1] : call[0]).message).toBe('Open a Proxyscope window first.');
   });
 
-  it('exports the current session report through the save dialog', async () => {
-    const s = setup('s1');
-    s.a.exportReport('markdown');
-    s.a.exportReport('pdf');
+  it('shows About as a native dialog', async () => {
+    const s = setup();
+    s.a.about();
+    await s.a.settled();
+    expect(s.e.dialog.showMessageBox.mock.calls[0][1]).toMatchObject({ type: 'info', message: 'Proxyscope 1.0.0' });
+    expect(s.menuEvents()).toEqual([]);
+  });
+
+  it('shows an error message instead of throwing when sending fails', async () => {
+    const s = setup(true, () => {
+      throw new Error('window gone');
+    });
     s.a.exportSnapshot();
     await s.a.settled();
-    expect(s.backend.exportReport).toHaveBeenCalledWith({ sessionId: 's1', format: 'markdown' });
-    expect(s.native.exportPdf).toHaveBeenCalledWith({ sessionId: 's1' });
-    expect(s.backend.exportSnapshot).toHaveBeenCalledWith({ sessionId: 's1' });
-    expect(s.native.saveFileDialog).toHaveBeenCalledTimes(2);
-  });
-
-  it('asks for a snapshot first when none is open', async () => {
-    const s = setup(null);
-    s.a.exportReport('html');
-    await s.a.settled();
-    expect(s.backend.exportReport).not.toHaveBeenCalled();
-    expect(s.e.dialog.showMessageBox.mock.calls[0][1].message).toBe('Open a snapshot first.');
-  });
-
-  it('shows an error message instead of throwing', async () => {
-    const s = setup('s1');
-    s.native.exportPdf.mockResolvedValueOnce(fail('failed', 'printer on fire'));
-    s.a.exportReport('pdf');
-    await s.a.settled();
-    expect(s.e.dialog.showMessageBox.mock.calls[0][1]).toMatchObject({ type: 'error', detail: 'printer on fire' });
+    expect(s.e.dialog.showMessageBox.mock.calls[0][1]).toMatchObject({ type: 'error', detail: 'window gone' });
   });
 });

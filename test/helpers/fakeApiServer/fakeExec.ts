@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import type { IncomingMessage } from 'node:http';
 import type { Server } from 'node:https';
+import { tmpdir } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type WebSocket from 'ws';
@@ -14,6 +16,11 @@ import type { FakeNodeHost, KubeObject } from './fakePods';
 // allowlisted command, and answering with the pod's node's fixture output for that program;
 // a program the node lacks exits 127 with GNU timeout's message. A hanging program stays open
 // until the client closes the stream, which is recorded (stdin EOF is what stops it on a node).
+// With tty=true it is the debug-pod terminal (core/node/terminal/podTerminal.ts): only the exact
+// nsenter login-shell argv is served, by a REAL local /bin/sh with piped stdin/stdout (no pty
+// here, so no echo and no prompt; stderr folded into stdout as a tty does), stdin from channel 0,
+// every resize message (channel 4) recorded, the exit code on channel 3; a client that closes
+// the stream kills the shell.
 
 export interface ExecLog {
   namespace: string;
@@ -25,6 +32,12 @@ export interface ExecLog {
   outcome: 'exit' | 'refused' | 'closed-by-client';
   exitCode?: number;
   refusal?: string;
+  /** tty=true: an interactive shell session. */
+  tty?: boolean;
+  /** Resize messages (channel 4) as the client sent them. */
+  resizes?: unknown[];
+  /** What arrived on stdin (channel 0), for tty sessions. */
+  stdin?: string;
 }
 
 export interface ExecDeps {
@@ -44,6 +57,9 @@ const CHUNK = 64 * 1024;
 
 /** The debug pod's wrapper, written out here on purpose (not imported): a change on the client side must show up as a refusal. */
 const PREFIX = ['nsenter', '-t', '1', '-m', '-u', '-i', '-n', '-p', '--', 'sh', '-c', WATCH_SCRIPT, 'proxyscope', 'env', 'LC_ALL=C', 'timeout', '-k', '5'];
+
+/** The debug-pod terminal's shell, written out here for the same reason as PREFIX. */
+export const TTY_SHELL = ['nsenter', '-t', '1', '-m', '-u', '-i', '-n', '-p', '--', '/bin/sh', '-l'];
 
 /** The allowlisted argv inside the wrapper, or why it is refused. */
 export function allowlistedTail(argv: string[]): { tail: string[] } | { refusal: string } {
@@ -124,6 +140,7 @@ export function attachExec(server: Server, deps: ExecDeps): () => void {
       ws.send(statusFrame(code, argv));
       ws.close(1000);
     };
+    if (url.searchParams.get('tty') === 'true') return shell(ws, url, entry, send, exit);
     const checked = allowlistedTail(argv);
     if (url.searchParams.get('container') !== 'proxyscope' || url.searchParams.get('stdin') !== 'true') {
       entry.outcome = 'refused';
@@ -153,6 +170,53 @@ export function attachExec(server: Server, deps: ExecDeps): () => void {
     if (prog.stdout) send(1, prog.stdout);
     if (prog.stderr) send(2, prog.stderr);
     exit(prog.exitCode ?? 0);
+  };
+
+  const shell = (ws: WebSocket, url: URL, entry: ExecLog, send: (channel: number, text: string) => void, exit: (code: number) => void): void => {
+    entry.tty = true;
+    entry.resizes = [];
+    entry.stdin = '';
+    const q = url.searchParams;
+    const argvOk = entry.argv.length === TTY_SHELL.length && entry.argv.every((a, i) => a === TTY_SHELL[i]);
+    if (q.get('container') !== 'proxyscope' || q.get('stdin') !== 'true' || q.get('stdout') !== 'true' || !argvOk) {
+      entry.outcome = 'refused';
+      entry.refusal = argvOk ? 'a tty session needs container proxyscope with stdin and stdout' : `not the terminal shell: ${JSON.stringify(entry.argv)}`;
+      send(1, `fixture: refused: ${entry.refusal}\r\n`);
+      return exit(126);
+    }
+    const child = spawn('/bin/sh', [], { cwd: tmpdir(), env: { PATH: '/usr/bin:/bin', LC_ALL: 'C' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out = (c: Buffer): void => {
+      if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([1]), c]));
+    };
+    child.stdout.on('data', out);
+    child.stderr.on('data', out);
+    child.stdin.on('error', () => undefined);
+    ws.on('message', (data: Buffer) => {
+      if (data.length === 0) return;
+      const payload = data.subarray(1);
+      if (data[0] === 0) {
+        entry.stdin += payload.toString('utf8');
+        child.stdin.write(payload);
+      } else if (data[0] === 4) {
+        try {
+          entry.resizes?.push(JSON.parse(payload.toString('utf8')));
+        } catch {
+          entry.resizes?.push({ invalid: payload.toString('utf8') });
+        }
+      } else if (data[0] === 255) {
+        child.stdin.end();
+      }
+    });
+    let exited = false;
+    child.on('close', (code, signal) => {
+      exited = true;
+      if (ws.readyState === ws.OPEN) exit(code ?? (signal ? 128 + 9 : 1));
+    });
+    ws.on('close', () => {
+      if (exited) return;
+      entry.outcome = 'closed-by-client';
+      child.kill('SIGKILL');
+    });
   };
 
   server.on('upgrade', onUpgrade);

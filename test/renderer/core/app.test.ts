@@ -5,7 +5,8 @@ import type { VueWrapper } from '@vue/test-utils';
 import ElementPlus from 'element-plus';
 import App from '../../../renderer/src/App.vue';
 import { fail } from '../../../core/common/contract';
-import type { Api } from '../../../core/common/contract';
+import type { Api, MenuAction } from '../../../core/common/contract';
+import { installFakeBridge } from '../../helpers/fakeApi';
 import type { FakeData } from '../../helpers/fakeApi';
 import { HOSTILE, harness, inertReport, settle } from './mountWith';
 import type { Harness } from './mountWith';
@@ -90,5 +91,58 @@ describe('App shell', () => {
     await tid(w, 'import-snapshot').trigger('click');
     await settle(0);
     expect(h.fake.callsTo('openSnapshotDialog')).toHaveLength(1);
+  });
+
+  describe('application menu events (Electron)', () => {
+    const ELECTRON: FakeData['appInfo'] = { version: 't', runtime: 'electron', terminals: true, nativeDialogs: true };
+
+    /** The app with a bridge whose events the test can push (the harness's bridge does not expose them). */
+    async function openElectron(appInfo = ELECTRON): Promise<{ w: VueWrapper; emit: (action: MenuAction) => Promise<void> }> {
+      h = harness({ appInfo });
+      const { bridge } = installFakeBridge(h.fake.api);
+      await h.router.push('/findings');
+      w = mount(App, { global: { plugins: [h.pinia, h.router, ElementPlus] }, attachTo: document.body });
+      await settle(0);
+      return {
+        w,
+        emit: async (action) => {
+          bridge.emit({ type: 'menu', action });
+          await settle(0);
+        },
+      };
+    }
+
+    it.each([
+      ['export-html', 'exportReport', [{ sessionId: 's1', format: 'html' }]],
+      ['export-markdown', 'exportReport', [{ sessionId: 's1', format: 'markdown' }]],
+      ['export-json', 'exportReport', [{ sessionId: 's1', format: 'json' }]],
+      ['export-pdf', 'exportPdf', [{ sessionId: 's1' }]],
+      ['export-snapshot', 'exportSnapshot', [{ sessionId: 's1' }]],
+      ['open-snapshot', 'openSnapshotDialog', [undefined]],
+    ] as const)('%s from the menu calls %s like the header does', async (action, method, args) => {
+      const { emit } = await openElectron();
+      await emit(action);
+      expect(h.fake.callsTo(method)).toEqual(args);
+    });
+
+    it('saves menu exports through the native save dialog', async () => {
+      const { emit } = await openElectron();
+      await emit('export-json');
+      expect(h.fake.callsTo('saveFileDialog')).toHaveLength(1);
+    });
+
+    it('ignores menu events in a browser (no application menu there)', async () => {
+      const { emit } = await openElectron({ version: 't', runtime: 'browser', terminals: false, nativeDialogs: false });
+      await emit('export-html');
+      expect(h.fake.callsTo('exportReport')).toEqual([]);
+    });
+
+    it('stops listening when the app is unmounted', async () => {
+      const { w: app, emit } = await openElectron();
+      app.unmount();
+      w = undefined;
+      await emit('export-snapshot');
+      expect(h.fake.callsTo('exportSnapshot')).toEqual([]);
+    });
   });
 });

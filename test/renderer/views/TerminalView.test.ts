@@ -2,8 +2,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ok } from '../../../core/common/contract';
 import type { ILink, ILinkProvider, ITerminalOptions } from '@xterm/xterm';
+import { useClustersStore } from '../../../renderer/src/stores/clusters';
 import { activateLink, findHttpLinks, safeHttpUrl } from '../../../renderer/src/terminal/links';
-import { callsOf, emitEvent, mountAt, openExternalLink, resetApi, settle, stubApi } from './harness';
+import { callsOf, emitEvent, mountAt, nodeSummary, openExternalLink, resetApi, sessionInfo, settle, stubApi } from './harness';
 import type { Mounted } from './harness';
 
 vi.mock('../../../renderer/api', async () => (await import('./fakeApi')).apiModule);
@@ -164,6 +165,43 @@ describe('TerminalView', () => {
     m = await openOn();
     expect(m.wrapper.find('[data-testid="terminal-error"]').text()).toBe('Host key verification failed. <img src=x>');
     expect(document.querySelector('img')).toBeNull();
+  });
+
+  it('opens a debug-pod terminal with the last scanned context, hiding the SSH fields', async () => {
+    m = await mountAt('/terminal/n2', { appInfo: ON });
+    const clusters = useClustersStore(m.pinia);
+    clusters.scan = { context: 'prod-eu', scanId: 'x', phase: 'done', error: null, nodes: [], loaded: true };
+    clusters.kubeconfig = ' /home/me/.kube/prod ';
+    expect(m.wrapper.find('[data-testid="terminal-context"]').exists()).toBe(false);
+    await m.wrapper.find('[data-testid="terminal-via"]').setValue('pod');
+    await settle();
+    expect(m.wrapper.find('[data-testid="terminal-host"]').exists()).toBe(false);
+    expect(m.wrapper.find('[data-testid="terminal-known-hosts"]').exists()).toBe(false);
+    expect((m.wrapper.find('[data-testid="terminal-context"]').element as HTMLInputElement).value).toBe('prod-eu');
+    await m.wrapper.find('[data-testid="terminal-pod-namespace"]').setValue(' debug ');
+    await m.wrapper.find('[data-testid="terminal-pod-image"]').setValue('example.org/tools:1');
+    await m.wrapper.find('form').trigger('submit');
+    await settle();
+    expect(callsOf('openTerminal')).toEqual([
+      { node: 'n2', sessionId: 's1', via: 'pod', context: 'prod-eu', kubeconfig: '/home/me/.kube/prod', podNamespace: 'debug', podImage: 'example.org/tools:1', cols: 80, rows: 24 },
+    ]);
+    expect(m.wrapper.find('[data-testid="terminal-tab"]').text()).toContain('[pod]');
+    expect(m.wrapper.find('[data-testid="terminal-status"]').text()).toBe('connected');
+  });
+
+  it('prefills the context from a scanned session and refuses to open without one', async () => {
+    m = await mountAt('/terminal', { appInfo: ON, session: sessionInfo([nodeSummary('w1')], { source: 'scan of kind-kind' }) });
+    await m.wrapper.find('[data-testid="terminal-via"]').setValue('pod');
+    await settle();
+    expect((m.wrapper.find('[data-testid="terminal-context"]').element as HTMLInputElement).value).toBe('kind-kind');
+    await m.wrapper.find('[data-testid="terminal-context"]').setValue('');
+    await m.wrapper.find('[data-testid="terminal-pod-namespace"]').setValue('Bad_NS');
+    await m.wrapper.find('form').trigger('submit');
+    await settle();
+    expect(callsOf('openTerminal')).toEqual([]);
+    expect(m.wrapper.find('[data-testid="terminal-open"]').attributes('disabled')).toBeDefined();
+    await m.wrapper.find('[data-testid="terminal-context"]').setValue('kind-kind');
+    expect(m.wrapper.text()).toContain('DNS label');
   });
 
   it.each([

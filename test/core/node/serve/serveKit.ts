@@ -53,6 +53,7 @@ export function fakeBackend(): FakeBackend {
     initialSession: async () => ok(null),
     analysis: notFound('analysis'),
     services: notFound('services'),
+    nodes: notFound('nodes'),
     serviceDetail: notFound('serviceDetail'),
     ruleFiles: notFound('ruleFiles'),
     ruleText: notFound('ruleText'),
