@@ -36,8 +36,17 @@ export const MANAGED_BY = 'proxyscope';
 export const RUN_LABEL = 'proxyscope.io/run';
 export const NODE_ANNOTATION = 'proxyscope.io/node';
 
-/** Selects every debug pod Proxyscope ever made (the start-of-scan sweep). */
-export const SWEEP_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
+/** What a pod is for: `scan` (collector) or `terminal` (an interactive shell someone has open). */
+export const ROLE_LABEL = 'proxyscope.io/role';
+export type DebugPodRole = 'scan' | 'terminal';
+
+/**
+ * Selects every debug pod a scan may delete at its start: Proxyscope's, except terminal pods
+ * (someone may be typing in one; they are deleted when their terminal closes and stop by
+ * themselves at their activeDeadlineSeconds). Pods from before the role label have none and
+ * match `!=`.
+ */
+export const SWEEP_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY},${ROLE_LABEL}!=terminal`;
 
 export const NSENTER_PREFIX: readonly string[] = Object.freeze(['nsenter', '-t', '1', '-m', '-u', '-i', '-n', '-p', '--']);
 
@@ -49,6 +58,8 @@ export interface DebugPodParams {
   runId: string;
   /** The dead-man switch: the kubelet kills the pod this long after it started. */
   activeDeadlineSeconds: number;
+  /** Default 'scan'. */
+  role?: DebugPodRole;
 }
 
 export function debugPodManifest(p: DebugPodParams): Record<string, unknown> {
@@ -58,7 +69,7 @@ export function debugPodManifest(p: DebugPodParams): Record<string, unknown> {
     metadata: {
       name: p.name,
       namespace: p.namespace,
-      labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [RUN_LABEL]: p.runId, 'app.kubernetes.io/name': 'proxyscope-debug' },
+      labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [RUN_LABEL]: p.runId, [ROLE_LABEL]: p.role ?? 'scan', 'app.kubernetes.io/name': 'proxyscope-debug' },
       annotations: { [NODE_ANNOTATION]: p.node, 'proxyscope.io/purpose': 'read-only dump of the node data plane; safe to delete' },
     },
     spec: {

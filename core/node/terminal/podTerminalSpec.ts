@@ -2,8 +2,9 @@ import { debugPodManifest, debugPodName, NSENTER_PREFIX } from '../collect/debug
 
 // The debug pod of a node terminal (the `kubectl debug node/…` way, issue 5): the collector's
 // pod (core/node/collect/debugPodSpec.ts: privileged, hostNetwork + hostPID, pinned by
-// spec.nodeName, its own namespace, no service-account token, same labels so a scan's sweep and
-// `kubectl delete pod -l app.kubernetes.io/managed-by=proxyscope` find it) and ONE fixed argv:
+// spec.nodeName, its own namespace, no service-account token, the same managed-by label so
+// `kubectl delete pod -l app.kubernetes.io/managed-by=proxyscope` finds it, but role `terminal`
+// so a scan's start-up sweep leaves an open shell alone) and ONE fixed argv:
 // a login shell in the host's namespaces. The node name goes into spec.nodeName (and the
 // builder's annotation) only; nothing from the cluster or the UI is ever part of the argv.
 
@@ -30,7 +31,7 @@ export function terminalPodName(runId: string): string {
 
 /** The collector's manifest, with the purpose annotation telling what this pod is for. */
 export function terminalPodManifest(p: TerminalPodParams): Record<string, unknown> {
-  const m = debugPodManifest({ name: terminalPodName(p.runId), namespace: p.namespace, node: p.node, image: p.image, runId: p.runId, activeDeadlineSeconds: p.activeDeadlineSeconds });
+  const m = debugPodManifest({ name: terminalPodName(p.runId), namespace: p.namespace, node: p.node, image: p.image, runId: p.runId, activeDeadlineSeconds: p.activeDeadlineSeconds, role: 'terminal' });
   const meta = m.metadata as { annotations: Record<string, string> };
   meta.annotations = { ...meta.annotations, 'proxyscope.io/purpose': TERMINAL_PURPOSE };
   return m;

@@ -97,6 +97,8 @@ export interface FakeApiServer {
   addPod(pod: Record<string, unknown>): void;
   /** Pods in the store whose labels match `k=v[,k=v]`. */
   podsMatching(selector: string): Record<string, unknown>[];
+  /** Drops a pod from the store (as if someone deleted it out of band). */
+  removePod(namespace: string, name: string): void;
   close(): Promise<void>;
 }
 
@@ -149,8 +151,12 @@ function decodeContinue(token: string): string | null {
 function matchesSelector(o: KubeObject, selector: string | undefined): boolean {
   if (!selector) return true;
   const labels = o.metadata?.labels ?? {};
+  // Equality-based selectors as the API server reads them: `k=v`, `k==v`, `k!=v` (a missing
+  // label satisfies `!=`).
   return selector.split(',').every((term) => {
-    const [k, v] = term.split('=');
+    const ne = term.indexOf('!=');
+    if (ne >= 0) return labels[term.slice(0, ne)] !== term.slice(ne + 2);
+    const [k, v] = term.replace('==', '=').split('=');
     return labels[k] === v;
   });
 }
@@ -334,6 +340,10 @@ export async function startFakeApiServer(opts: FakeApiServerOptions = {}): Promi
       podStore.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
     },
     podsMatching: (selector) => podStore.filter((p) => matchesSelector(p, selector)),
+    removePod(namespace, name) {
+      const i = podStore.findIndex((p) => p.metadata?.namespace === namespace && p.metadata?.name === name);
+      if (i >= 0) podStore.splice(i, 1);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         detachExec();

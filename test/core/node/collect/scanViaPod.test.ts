@@ -171,11 +171,26 @@ describe('scanCluster --via pod against the fixture API server', () => {
       spec: { nodeName: names[2], containers: [{ name: 'proxyscope', image: 'x' }] },
       status: { phase: 'Running' },
     });
+    // A terminal someone has open (role terminal) is not the scan's to delete.
+    const terminalPod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: 'proxyscope-tcafe0000-0',
+        namespace: 'proxyscope',
+        labels: { 'app.kubernetes.io/managed-by': 'proxyscope', 'proxyscope.io/run': 'tcafe0000', 'proxyscope.io/role': 'terminal' },
+      },
+      spec: { nodeName: names[2], containers: [{ name: 'proxyscope', image: 'x' }] },
+      status: { phase: 'Running' },
+    };
+    api.addPod(terminalPod);
     const next = await scanCluster(options({ nodes: [names[1]] }));
     expect(next.info.pod?.swept).toEqual(['proxyscope-deadbeef-0']);
     expect(next.info.warnings.join('\n')).toMatch(/deleted 1 debug pod\(s\) an earlier run left in namespace proxyscope: proxyscope-deadbeef-0/);
     expect(api.podEvents.some((e) => e.verb === 'delete' && e.name === 'proxyscope-deadbeef-0')).toBe(true);
-    expect(api.podsMatching(MANAGED)).toEqual([]);
+    expect(api.podEvents.some((e) => e.verb === 'delete' && e.name === 'proxyscope-tcafe0000-0')).toBe(false);
+    expect(api.podsMatching(MANAGED).map((p) => (p.metadata as { name: string }).name)).toEqual(['proxyscope-tcafe0000-0']);
+    api.removePod('proxyscope', 'proxyscope-tcafe0000-0');
   }, 60_000);
 
   it('reports a pod stuck Pending as timeout with the reason, deletes it and still scans the other nodes', async () => {
