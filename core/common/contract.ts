@@ -205,6 +205,10 @@ export interface SshSettings {
   jump?: string;
   sudo?: boolean;
   identityFile?: string;
+  /** Passphrase of an encrypted identityFile, for this scan only (never logged or written in clear). */
+  identityPassphrase?: string;
+  /** Electron: keep identityPassphrase in the OS keychain (safeStorage) for later scans. */
+  rememberPassphrase?: boolean;
   /** Accept unknown host keys into Proxyscope's own known_hosts (never changed keys). */
   acceptNew?: boolean;
   perNode?: Record<string, { address?: string; user?: string; port?: number; jump?: string; sudo?: boolean }>;
@@ -306,7 +310,7 @@ export type MenuAction = 'open-snapshot' | 'export-html' | 'export-markdown' | '
 export type ApiEvent =
   | { type: 'progress'; jobId: string; phase: string; done: number; total: number }
   | { type: 'scan-node'; scanId: string; node: string; state: NodeScanState; message: string }
-  | { type: 'scan-done'; scanId: string; sessionId: string | null; error?: ApiError }
+  | { type: 'scan-done'; scanId: string; sessionId: string | null; error?: ApiError; notice?: string }
   | { type: 'terminal-data'; terminalId: string; data: string }
   | { type: 'terminal-exit'; terminalId: string; exitCode: number | null; signal: number | null }
   | { type: 'menu'; action: MenuAction };

@@ -30,6 +30,9 @@ const sshSettings = z.strictObject({
   jump: name.optional(),
   sudo: z.boolean().optional(),
   identityFile: path.optional(),
+  // ssh-keygen has no limit, but a passphrase longer than this is not typed by a person.
+  identityPassphrase: z.string().min(1).max(1024).optional(),
+  rememberPassphrase: z.boolean().optional(),
   acceptNew: z.boolean().optional(),
   perNode: z.record(name, perNode).optional(),
 });

@@ -1,10 +1,12 @@
-import { app, BrowserWindow, dialog, ipcMain, Menu, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, safeStorage, shell } from 'electron';
 import { join } from 'node:path';
 import { createWorkerBackend, findBackendWorker } from '../../core/node/app/workerBackend';
 import { eventSender, registerApi } from './ipc';
 import { menuTemplate } from './menu';
 import { createMenuActions } from './menuActions';
 import { createNativeApi } from './nativeApi';
+import { withScanSecrets } from './scanSecrets';
+import { createSecretStore } from './secrets';
 import { createTerminalHub } from '../../core/node/terminal/terminalHub';
 import { createPtyHost } from './pty/ptyHost';
 import { createMainWindow, lockDownWebContents, rendererLocation } from './window';
@@ -62,13 +64,15 @@ export function startApp(opts: StartOptions = {}): RunningApp | null {
     // The engine runs in a worker thread (out/main/backendWorker.js): loading and analysing a
     // snapshot never blocks this thread, which serves every window's IPC.
     const initialSnapshot = snapshotFromArgv(process.argv, app.isPackaged);
-    const backend = createWorkerBackend({
+    const engine = createWorkerBackend({
       version,
       demoDir,
       tmpDir: app.getPath('temp'),
       ...(initialSnapshot ? { initialSnapshot } : {}),
       ...workerFileIn(mainDir),
     });
+    // Scans get remembered key passphrases from (and store new ones in) the OS keychain only.
+    const backend = withScanSecrets(engine, createSecretStore(safeStorage, join(app.getPath('userData'), 'secrets')));
     const send = eventSender(getWindow, renderer);
     const stopEvents = backend.onEvent(send);
     const pty = createPtyHost(send);

@@ -15,10 +15,15 @@ export function nodeViews(s: Session, scan: SessionScan | undefined): NodeView[]
   return s.info.nodes.map((summary) => nodeView(summary, files.get(summary.node) ?? {}, ctx));
 }
 
-/** What a session remembers of the scan that made it. */
+/**
+ * What a session remembers of the scan that made it, for rescans. Never the key passphrase: a
+ * secret lives no longer than the scan it was given for (Electron's keychain can supply it again).
+ */
 export function sessionScan(req: ScanRequest): SessionScan {
   const { nodes: _nodes, mergeInto: _merge, ...rest } = req;
-  return rest;
+  if (rest.ssh?.identityPassphrase === undefined && rest.ssh?.rememberPassphrase === undefined) return rest;
+  const { identityPassphrase: _secret, rememberPassphrase: _remember, ...ssh } = rest.ssh;
+  return { ...rest, ssh };
 }
 
 /**

@@ -66,6 +66,9 @@ export function scanSshOptions(req: ScanRequest, settings: KubeSettings): { ssh:
     ...(s.jump !== undefined ? { jump: s.jump } : {}),
     ...(s.sudo ? { sudo: true } : {}),
     ...(s.identityFile !== undefined ? { identityFiles: [s.identityFile] } : {}),
+    // The passphrase stays in memory for this scan (the electron main process may have read it
+    // from the OS keychain); scanCluster never writes or logs it.
+    ...(s.identityFile !== undefined && s.identityPassphrase !== undefined ? { passphrases: { [s.identityFile]: s.identityPassphrase } } : {}),
     ...(s.perNode !== undefined ? { perNode: s.perNode } : {}),
     ...(settings.home !== undefined ? { home: settings.home } : {}),
   };

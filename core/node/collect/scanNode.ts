@@ -1,6 +1,8 @@
+import { resolve } from 'node:path';
 import type SSHConfig from 'ssh-config';
 import type { KnownHostEntry } from '../ssh/knownHosts';
 import { resolveSshTarget } from '../ssh/sshConfig';
+import type { PassphraseProvider } from '../ssh/sshAuth';
 import { SshError } from '../ssh/sshError';
 import { hopLabel, SshSession } from '../ssh/sshSession';
 import { NODE_COMMANDS } from './commands';
@@ -48,6 +50,7 @@ export async function scanNode(target: ScanNodeTarget, ctx: ScanNodeContext): Pr
       // Each session gets its own copy: accept-new appends to it while the others read theirs.
       hostKeys: { entries: [...ctx.knownHosts], mode: ctx.ssh.acceptNewFile ? 'accept-new' : 'strict', acceptNewFile: ctx.ssh.acceptNewFile },
       ...(ctx.ssh.agentSocket !== undefined ? { agentSocket: ctx.ssh.agentSocket } : {}),
+      ...(ctx.ssh.passphrases ? { passphrase: passphraseProvider(ctx.ssh.passphrases) } : {}),
       ...(ctx.ssh.home !== undefined ? { home: ctx.ssh.home } : {}),
       ...(ctx.ssh.readyTimeoutMs !== undefined ? { readyTimeoutMs: ctx.ssh.readyTimeoutMs } : {}),
       signal: ctx.signal,
@@ -94,4 +97,13 @@ function pick(o: { user?: string; port?: number; jump?: string; sudo?: boolean }
   if (o.jump !== undefined) out.jump = o.jump;
   if (o.sudo !== undefined) out.sudo = o.sudo;
   return out;
+}
+
+/**
+ * The passphrase of an encrypted key file, looked up by its resolved path (resolveSshTarget
+ * resolves identity files the same way), so `./id` and `/abs/id` name the same key.
+ */
+export function passphraseProvider(passphrases: Record<string, string>): PassphraseProvider {
+  const byPath = new Map(Object.entries(passphrases).map(([path, secret]) => [resolve(path), secret]));
+  return (keyPath) => byPath.get(resolve(keyPath));
 }

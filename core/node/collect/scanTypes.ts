@@ -39,6 +39,11 @@ export interface ScanSshOptions {
   jump?: string;
   sudo?: boolean;
   identityFiles?: string[];
+  /**
+   * Passphrases of encrypted identity files, by path (resolved like identityFiles). Held in
+   * memory for this scan only: never logged, never in node.json, scan.json, events or messages.
+   */
+  passphrases?: Record<string, string>;
   perNode?: Record<string, NodeSshOverride>;
   /** ssh-agent socket; default SSH_AUTH_SOCK, null for none. */
   agentSocket?: string | null;

@@ -69,12 +69,12 @@ export async function loadIdentities(
     if (key instanceof Error && needsPassphrase(key)) {
       const passphrase = options.passphrase ? await options.passphrase(path) : undefined;
       if (passphrase === undefined) {
-        out.skipped.push(`${path}: encrypted and no passphrase was given`);
+        out.skipped.push(`${path}: the key is encrypted and no passphrase was given (a passphrase is needed)`);
         continue;
       }
       key = parsePrivate(data, passphrase);
       if (key instanceof Error) {
-        out.skipped.push(`${path}: ${needsPassphrase(key) ? 'wrong passphrase' : key.message}`);
+        out.skipped.push(`${path}: ${needsPassphrase(key) ? 'wrong passphrase for this encrypted key' : key.message}`);
         continue;
       }
     }

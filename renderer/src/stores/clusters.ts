@@ -9,6 +9,9 @@ import type { AnalysisResult } from '../../../core/common/model/analysis';
 // names) goes to the dialog first, and only an explicit approve calls approveExec. Scan progress
 // arrives as `scan-node` / `scan-done` events; events that arrive before startScan's answer
 // (the backend can be quick) are held and applied once the scan id is known.
+// The non-secret SSH settings are kept per context in localStorage (`proxyscope.ssh.<context>`)
+// and restored when the context is picked. A key passphrase never is: it lives in this store
+// only until the startScan call that carries it (the desktop app may keep it in the OS keychain).
 
 export interface ScanForm {
   via: 'ssh' | 'pod';
@@ -17,7 +20,10 @@ export interface ScanForm {
   jump: string;
   sudo: boolean;
   acceptNew: boolean;
+  identityFile: string;
 }
+
+export const SSH_SETTINGS_PREFIX = 'proxyscope.ssh.';
 
 export interface ScanNodeRow {
   node: string;
@@ -33,6 +39,8 @@ export interface ScanState {
   nodes: ScanNodeRow[];
   /** The scan's snapshot was loaded as the current session. */
   loaded: boolean;
+  /** What the app did with the key passphrase (remembered, or why not). */
+  notice?: string | null;
 }
 
 type ScanEvent = Extract<ApiEvent, { type: 'scan-node' } | { type: 'scan-done' }>;
@@ -45,7 +53,12 @@ export const useClustersStore = defineStore('clusters', () => {
   const contexts = shallowRef<ContextView[]>([]);
   const loading = ref(false);
   const error = ref<string | null>(null);
-  const form = reactive<ScanForm>({ via: 'ssh', user: '', port: '', jump: '', sudo: true, acceptNew: false });
+  const form = reactive<ScanForm>({ via: 'ssh', user: '', port: '', jump: '', sudo: true, acceptNew: false, identityFile: '' });
+  /** The context whose settings the form shows. */
+  const selected = ref<string | null>(null);
+  // Secret: in memory until the next startScan call, never persisted.
+  const passphrase = ref('');
+  const rememberPassphrase = ref(false);
   const approval = ref<{ context: string; exec: ExecApprovalRequest } | null>(null);
   const scan = ref<ScanState | null>(null);
   const scanning = computed(() => scan.value !== null && (scan.value.phase === 'starting' || scan.value.phase === 'running'));
@@ -70,6 +83,27 @@ export const useClustersStore = defineStore('clusters', () => {
       return;
     }
     contexts.value = markRaw(r.value);
+    if (selected.value === null || !r.value.some((c) => c.name === selected.value)) {
+      const first = r.value.find((c) => c.current) ?? r.value[0];
+      if (first) pick(first.name);
+    }
+  }
+
+  /** Shows `context`'s saved SSH settings (the form stays as it is when it has none). */
+  function pick(context: string): void {
+    if (selected.value === context) return;
+    if (selected.value !== null) saveSettings(selected.value);
+    selected.value = context;
+    const identity = form.identityFile;
+    const saved = loadSettings(context);
+    if (saved) Object.assign(form, saved);
+    // A passphrase belongs to its key.
+    if (form.identityFile !== identity) clearPassphrase();
+  }
+
+  function clearPassphrase(): void {
+    passphrase.value = '';
+    rememberPassphrase.value = false;
   }
 
   function formError(): string | null {
@@ -85,6 +119,14 @@ export const useClustersStore = defineStore('clusters', () => {
       if (form.user.trim()) ssh.user = form.user.trim();
       if (form.port.trim()) ssh.port = Number(form.port);
       if (form.jump.trim()) ssh.jump = form.jump.trim();
+      if (form.identityFile.trim()) {
+        ssh.identityFile = form.identityFile.trim();
+        // Passphrases are taken as typed: spaces can be part of them.
+        if (passphrase.value !== '') {
+          ssh.identityPassphrase = passphrase.value;
+          if (rememberPassphrase.value) ssh.rememberPassphrase = true;
+        }
+      }
       req.ssh = ssh;
     }
     return req;
@@ -93,11 +135,13 @@ export const useClustersStore = defineStore('clusters', () => {
   /** Starts a scan, or asks for approval first when the context's exec plugin needs it. */
   async function startScan(context: string, loader: (info: SessionInfo) => Promise<boolean>): Promise<void> {
     loadSession = loader;
+    pick(context);
     const problem = formError();
     if (problem) {
       error.value = problem;
       return;
     }
+    saveSettings(context);
     const ctx = contexts.value.find((c) => c.name === context);
     if (ctx?.exec && !ctx.execApproved) {
       approval.value = { context, exec: ctx.exec };
@@ -109,8 +153,11 @@ export const useClustersStore = defineStore('clusters', () => {
   async function begin(context: string): Promise<void> {
     unsubscribe ??= onApiEvent(handle);
     error.value = null;
-    scan.value = { context, scanId: null, phase: 'starting', error: null, nodes: [], loaded: false };
-    const r = await api.startScan(request(context));
+    scan.value = { context, scanId: null, phase: 'starting', error: null, nodes: [], loaded: false, notice: null };
+    const req = request(context);
+    // The passphrase went into this one request; the store forgets it now.
+    clearPassphrase();
+    const r = await api.startScan(req);
     const s = scan.value;
     if (!s || s.context !== context || s.scanId !== null) return;
     if (!r.ok) {
@@ -146,6 +193,7 @@ export const useClustersStore = defineStore('clusters', () => {
 
   function deny(): void {
     approval.value = null;
+    clearPassphrase();
   }
 
   async function cancel(): Promise<void> {
@@ -187,6 +235,7 @@ export const useClustersStore = defineStore('clusters', () => {
       }
       return;
     }
+    if (e.notice !== undefined) s.notice = e.notice;
     if (e.error) {
       s.phase = 'failed';
       s.error = e.error.message;
@@ -212,10 +261,65 @@ export const useClustersStore = defineStore('clusters', () => {
     approval.value = null;
     error.value = null;
     held.clear();
+    clearPassphrase();
   }
 
-  return { kubeconfig, contexts, loading, error, form, approval, scan, scanning, loadContexts, startScan, approve, deny, cancel, reset };
+  function saveSettings(context: string): void {
+    const { via, user, port, jump, sudo, acceptNew, identityFile } = form;
+    const settings: ScanForm = { via, user, port, jump, sudo, acceptNew, identityFile };
+    try {
+      localStorage.setItem(SSH_SETTINGS_PREFIX + context, JSON.stringify(settings));
+    } catch {
+      // Storage full or disabled: the settings just are not remembered.
+    }
+  }
+
+  return {
+    kubeconfig,
+    contexts,
+    loading,
+    error,
+    form,
+    selected,
+    passphrase,
+    rememberPassphrase,
+    approval,
+    scan,
+    scanning,
+    loadContexts,
+    pick,
+    startScan,
+    approve,
+    deny,
+    cancel,
+    reset,
+  };
 });
+
+/** A context's saved SSH settings, each field checked (localStorage is not trusted to hold our shape). */
+export function loadSettings(context: string): Partial<ScanForm> | null {
+  let raw: unknown;
+  try {
+    const text = localStorage.getItem(SSH_SETTINGS_PREFIX + context);
+    if (text === null) return null;
+    raw = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof raw !== 'object' || raw === null) return null;
+  const o = raw as Record<string, unknown>;
+  const out: Partial<ScanForm> = {};
+  if (o.via === 'ssh' || o.via === 'pod') out.via = o.via;
+  for (const k of ['user', 'port', 'jump', 'identityFile'] as const) {
+    const v = o[k];
+    if (typeof v === 'string' && v.length <= 4096) out[k] = v;
+  }
+  for (const k of ['sudo', 'acceptNew'] as const) {
+    const v = o[k];
+    if (typeof v === 'boolean') out[k] = v;
+  }
+  return out;
+}
 
 export function sessionFromAnalysis(id: string, context: string, a: AnalysisResult): SessionInfo {
   return {

@@ -43,6 +43,7 @@ const dialog = (m: Mounted) => m.wrapper.find('[data-testid="exec-approval-dialo
 describe('ClustersView', () => {
   let m: Mounted | null = null;
   beforeEach(() => {
+    localStorage.clear();
     resetApi();
     stubApi({
       contexts: () => ok(CONTEXTS),
@@ -196,5 +197,107 @@ describe('ClustersView', () => {
     assertNoInjectedMarkup();
     expect(dialog(m).find('[data-testid="exec-command"]').text()).toBe(evil);
     expect(m.wrapper.find('[data-testid="context-server"]').text()).toBe('javascript:alert(1)');
+  });
+
+  describe('SSH identity, passphrase and per-context settings', () => {
+    const CANARY = 'canary-pass-renderer-4c9e';
+    const ELECTRON = { version: 'test', runtime: 'electron' as const, terminals: true, nativeDialogs: true };
+    const input = (m: Mounted, id: string) => m.wrapper.find(`[data-testid="${id}"]`);
+    const storageText = () =>
+      [localStorage, sessionStorage].flatMap((st) => Array.from({ length: st.length }, (_, i) => `${st.key(i)}=${st.getItem(st.key(i) ?? '')}`)).join('\n');
+
+    it('asks for a passphrase only once an identity file is set, and in the browser never offers to remember it', async () => {
+      m = await mountAt('/clusters');
+      expect(input(m, 'ssh-passphrase').exists()).toBe(false);
+      await input(m, 'ssh-identity').setValue('/home/u/.ssh/id_locked');
+      expect(input(m, 'ssh-passphrase').attributes('type')).toBe('password');
+      expect(input(m, 'ssh-remember-passphrase').exists()).toBe(false);
+      expect(input(m, 'ssh-passphrase-note').text()).toMatch(/this scan only.*never stores/);
+    });
+
+    it('sends the passphrase (and the remember wish) in that one startScan call, then forgets it', async () => {
+      m = await mountAt('/clusters', { appInfo: ELECTRON });
+      await input(m, 'ssh-identity').setValue('/home/u/.ssh/id_locked');
+      await input(m, 'ssh-passphrase').setValue(CANARY);
+      await input(m, 'ssh-remember-passphrase').setValue(true);
+      await row(m, 'kind-dev').find('[data-testid="context-scan"]').trigger('click');
+      await settle();
+      expect(callsOf('startScan')).toEqual([
+        { context: 'kind-dev', via: 'ssh', ssh: { sudo: true, acceptNew: false, identityFile: '/home/u/.ssh/id_locked', identityPassphrase: CANARY, rememberPassphrase: true } },
+      ]);
+      expect((input(m, 'ssh-passphrase').element as HTMLInputElement).value).toBe('');
+      expect((input(m, 'ssh-remember-passphrase').element as HTMLInputElement).checked).toBe(false);
+      expect(storageText()).not.toContain(CANARY);
+      expect(storageText()).toContain('/home/u/.ssh/id_locked');
+
+      emitEvent({ type: 'scan-done', scanId: 'scan-1', sessionId: null, error: { code: 'failed', message: 'no nodes' }, notice: 'The key passphrase was used for this scan but not remembered: no keyring' });
+      await settle();
+      expect(m.wrapper.find('[data-testid="scan-notice"]').text()).toContain('not remembered: no keyring');
+
+      // The next scan carries no passphrase: the desktop app looks up the remembered one.
+      await row(m, 'kind-dev').find('[data-testid="context-scan"]').trigger('click');
+      await settle();
+      expect(callsOf('startScan')[1]).toEqual({ context: 'kind-dev', via: 'ssh', ssh: { sudo: true, acceptNew: false, identityFile: '/home/u/.ssh/id_locked' } });
+      expect(JSON.stringify(callsOf('startScan')[1])).not.toContain(CANARY);
+    });
+
+    it('sends no passphrase field when none was typed or no identity file is set', async () => {
+      m = await mountAt('/clusters', { appInfo: ELECTRON });
+      await input(m, 'ssh-identity').setValue('/k/id');
+      await input(m, 'ssh-passphrase').setValue(CANARY);
+      await input(m, 'ssh-identity').setValue('');
+      await row(m, 'kind-dev').find('[data-testid="context-scan"]').trigger('click');
+      await settle();
+      expect(callsOf('startScan')).toEqual([{ context: 'kind-dev', via: 'ssh', ssh: { sudo: true, acceptNew: false } }]);
+    });
+
+    it('keeps the passphrase through the plugin approval, and drops it when the plugin is denied', async () => {
+      m = await mountAt('/clusters');
+      await row(m, 'prod').trigger('click');
+      await input(m, 'ssh-identity').setValue('/k/id');
+      await input(m, 'ssh-passphrase').setValue(CANARY);
+      await row(m, 'prod').find('[data-testid="context-scan"]').trigger('click');
+      await settle();
+      await dialog(m).find('[data-testid="exec-deny"]').trigger('click');
+      await settle();
+      expect((input(m, 'ssh-passphrase').element as HTMLInputElement).value).toBe('');
+      await input(m, 'ssh-passphrase').setValue(CANARY);
+      await row(m, 'prod').find('[data-testid="context-scan"]').trigger('click');
+      await settle();
+      await dialog(m).find('[data-testid="exec-approve"]').trigger('click');
+      await settle();
+      expect(callsOf('startScan')).toEqual([{ context: 'prod', via: 'ssh', ssh: { sudo: true, acceptNew: false, identityFile: '/k/id', identityPassphrase: CANARY } }]);
+      expect(storageText()).not.toContain(CANARY);
+    });
+
+    it('restores each context\'s own SSH settings when it is picked, and saves them when it is scanned', async () => {
+      localStorage.setItem('proxyscope.ssh.prod', JSON.stringify({ via: 'ssh', user: 'admin', port: '2200', jump: 'bastion', sudo: false, acceptNew: true, identityFile: '/k/prod', identityPassphrase: 'ignored' }));
+      m = await mountAt('/clusters');
+      expect(row(m, 'kind-dev').attributes('data-selected')).toBe('true');
+      expect(m.wrapper.find('[data-testid="settings-context"]').text()).toBe('kind-dev');
+      await input(m, 'ssh-user').setValue('core');
+      await row(m, 'kind-dev').find('[data-testid="context-scan"]').trigger('click');
+      await settle();
+      expect(JSON.parse(localStorage.getItem('proxyscope.ssh.kind-dev') ?? 'null')).toEqual({ via: 'ssh', user: 'core', port: '', jump: '', sudo: true, acceptNew: false, identityFile: '' });
+
+      await row(m, 'prod').trigger('click');
+      await settle();
+      expect(row(m, 'prod').attributes('data-selected')).toBe('true');
+      const value = (id: string) => (input(m!, id).element as HTMLInputElement);
+      expect([value('ssh-user').value, value('ssh-port').value, value('ssh-jump').value, value('ssh-identity').value]).toEqual(['admin', '2200', 'bastion', '/k/prod']);
+      expect([value('ssh-sudo').checked, value('ssh-accept-new').checked]).toEqual([false, true]);
+
+      await row(m, 'kind-dev').trigger('click');
+      await settle();
+      expect([value('ssh-user').value, value('ssh-identity').value, value('ssh-sudo').checked]).toEqual(['core', '', true]);
+    });
+
+    it('ignores saved settings of the wrong shape', async () => {
+      localStorage.setItem('proxyscope.ssh.kind-dev', JSON.stringify({ via: 'telnet', user: 42, sudo: 'yes', port: '2222' }));
+      m = await mountAt('/clusters');
+      await row(m, 'kind-dev').find('[data-testid="context-scan"]').trigger('click');
+      await settle();
+      expect(callsOf('startScan')).toEqual([{ context: 'kind-dev', via: 'ssh', ssh: { sudo: true, acceptNew: false, port: 2222 } }]);
+    });
   });
 });

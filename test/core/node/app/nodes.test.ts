@@ -152,6 +152,13 @@ describe('rescanRequest', () => {
     expect(sessionScan(original)).toEqual({ context: 'prod', kubeconfig: '/k', via: 'ssh', ssh: { user: 'admin', port: 2222 } });
   });
 
+  it('never remembers the key passphrase for a rescan', () => {
+    const withSecret: ScanRequest = { ...original, ssh: { identityFile: '/k/id', identityPassphrase: 'canary-7f3a', rememberPassphrase: true } };
+    const kept = sessionScan(withSecret);
+    expect(kept.ssh).toEqual({ identityFile: '/k/id' });
+    expect(JSON.stringify(kept)).not.toContain('canary-7f3a');
+  });
+
   it.each([
     ['reuses the settings the UI does not send', { context: 'prod', via: 'ssh', nodes: ['n2'], mergeInto: 's1' }, { context: 'prod', kubeconfig: '/k', via: 'ssh', ssh: { user: 'admin', port: 2222 }, nodes: ['n2'], mergeInto: 's1' }],
     ['lets the request override them', { context: 'prod', via: 'pod', ssh: { user: 'root' }, mergeInto: 's1' }, { context: 'prod', kubeconfig: '/k', via: 'pod', ssh: { user: 'root' }, mergeInto: 's1' }],
