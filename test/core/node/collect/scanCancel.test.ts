@@ -113,6 +113,9 @@ describe('scanCluster cancelled while listing the API objects', () => {
       const answered = new Set(reqs.filter((r) => r.status !== undefined).map((r) => r.path));
       return reqs.some((r) => r.path === c.hang && r.fault === 'hang') && ['/api/v1/services', '/apis/discovery.k8s.io/v1/endpointslices', '/api/v1/pods', '/api/v1/nodes'].every((p) => p === c.hang || answered.has(p));
     });
+    // The server has sent the answered lists; give the client time to read and parse them (the
+    // server's log cannot tell when the client has): a busy machine delayed this past the abort.
+    await new Promise((r) => setTimeout(r, 500));
     controller.abort();
     const result: ScanResult = await scan;
 
