@@ -67,7 +67,7 @@ describe('proxyscope serve', () => {
     const first = await rawRequest(s.port, { path: new URL(s.url).pathname + new URL(s.url).search, headers: { host } });
     expect(first.status).toBe(303);
     const cookie = String(first.headers['set-cookie']?.[0]).split(';')[0];
-    expect(cookie).toBe(`proxyscope_token=${s.token}`);
+    expect(cookie).toBe(`proxyscope_token_${s.port}=${s.token}`);
     const page = await rawRequest(s.port, { path: '/', headers: { host, cookie } });
     expect(page.status).toBe(200);
     expect(page.body).toContain(`<meta name="proxyscope-token" content="${s.token}" />`);

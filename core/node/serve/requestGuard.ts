@@ -55,8 +55,20 @@ export function cookieValues(headers: IncomingHttpHeaders, name: string): string
   return out;
 }
 
+/**
+ * Whether one of our cookies carries the token. Each server names its cookie after its port
+ * (`proxyscope_token_<port>`: cookies ignore ports, so two `serve` runs on one machine would
+ * otherwise overwrite each other's); any `proxyscope_token*` cookie with the right value counts.
+ */
 export function cookieHasToken(headers: IncomingHttpHeaders, token: string): boolean {
-  return cookieValues(headers, TOKEN_COOKIE).some((v) => tokenMatches(v, token));
+  const raw = headers.cookie;
+  if (raw === undefined) return false;
+  return raw.split(';').some((part) => {
+    const eq = part.indexOf('=');
+    if (eq < 0) return false;
+    const name = part.slice(0, eq).trim();
+    return (name === TOKEN_COOKIE || name.startsWith(`${TOKEN_COOKIE}_`)) && tokenMatches(part.slice(eq + 1).trim(), token);
+  });
 }
 
 /** One value of a header that must appear once; repeated headers count as absent. */
@@ -65,8 +77,8 @@ export function singleHeader(headers: IncomingHttpHeaders, name: string): string
   return typeof v === 'string' ? v : undefined;
 }
 
-export function tokenCookie(token: string): string {
-  return `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+export function tokenCookie(token: string, port: number): string {
+  return `${TOKEN_COOKIE}_${port}=${token}; HttpOnly; SameSite=Strict; Path=/`;
 }
 
 export type Refusal = { status: 401 | 403; message: string };

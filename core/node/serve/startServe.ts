@@ -42,7 +42,7 @@ export async function startServe(opts: ServeOptions): Promise<ServeHandle> {
     const queryToken = q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get('token');
     if (queryToken !== null && req.method === 'GET' && !path.startsWith('/api/')) {
       if (!tokenMatches(queryToken, token)) return sendText(res, 401, 'wrong token; open the URL proxyscope serve printed');
-      res.setHeader('Set-Cookie', tokenCookie(token));
+      res.setHeader('Set-Cookie', tokenCookie(token, port));
       return sendText(res, 303, 'see /', { Location: '/' });
     }
     if (!cookieHasToken(req.headers, token)) return sendText(res, 401, 'no token; open the URL proxyscope serve printed');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cookieValues, hostAllowed, originAllowed, tokenMatches } from '../../../../core/node/serve/requestGuard';
+import { cookieHasToken, cookieValues, hostAllowed, originAllowed, tokenCookie, tokenMatches } from '../../../../core/node/serve/requestGuard';
 
 describe('hostAllowed (port 8080)', () => {
   it.each([
@@ -57,5 +57,24 @@ describe('token cookie and comparison', () => {
     [undefined, 'abc', false],
   ])('tokenMatches(%s, %s) -> %s', (candidate, token, match) => {
     expect(tokenMatches(candidate, token)).toBe(match);
+  });
+});
+
+describe('cookieHasToken', () => {
+  const token = 'T'.repeat(43);
+  it.each([
+    ['its own port-named cookie', `proxyscope_token_8080=${token}`, true],
+    ["beside another serve run's cookie (cookies ignore ports)", `proxyscope_token_9090=${'X'.repeat(43)}; proxyscope_token_8080=${token}`, true],
+    ['the plain name', `proxyscope_token=${token}`, true],
+    ["only another run's token", `proxyscope_token_9090=${'X'.repeat(43)}`, false],
+    ['the token under a foreign name', `other_token=${token}; xproxyscope_token=${token}`, false],
+    ['no cookie at all', undefined, false],
+  ] as const)('accepts %s: %s', (_name, cookie, expected) => {
+    expect(cookieHasToken(cookie === undefined ? {} : { cookie }, token)).toBe(expected);
+  });
+
+  it('names the cookie after the port, so two runs do not overwrite each other', () => {
+    expect(tokenCookie(token, 8080)).toBe(`proxyscope_token_8080=${token}; HttpOnly; SameSite=Strict; Path=/`);
+    expect(tokenCookie(token, 9090).split('=')[0]).not.toBe(tokenCookie(token, 8080).split('=')[0]);
   });
 });

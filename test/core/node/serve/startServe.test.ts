@@ -126,7 +126,7 @@ describe('startServe answers', () => {
     const r = await rawRequest(port, page({ cookie: null }, `/?token=${token}`));
     expect(r.status).toBe(303);
     expect(r.headers.location).toBe('/');
-    expect(r.headers['set-cookie']).toEqual([`proxyscope_token=${token}; HttpOnly; SameSite=Strict; Path=/`]);
+    expect(r.headers['set-cookie']).toEqual([`proxyscope_token_${port}=${token}; HttpOnly; SameSite=Strict; Path=/`]);
   });
 
   it.each([['127.0.0.1'], ['localhost'], ['LOCALHOST']])('serves index.html for Host %s with the token meta tag', async (name) => {
