@@ -107,17 +107,29 @@ export interface SweepResult {
   problem?: string;
 }
 
-/** Deletes every pod carrying Proxyscope's managed-by label in the namespace. */
+/** Pages of the sweep's list (500 pods each); more leftovers than that wait for the next scan. */
+const SWEEP_PAGES = 20;
+
+/** Deletes every scan pod (managed-by label, not a terminal) left in the namespace. */
 export async function sweepDebugPods(ctx: PodApiContext): Promise<SweepResult> {
-  let list: { items?: PodObject[] };
+  const names: string[] = [];
+  let next: string | undefined;
   try {
-    const q = new URLSearchParams({ labelSelector: SWEEP_SELECTOR, limit: '500' });
-    list = (await call(ctx, 'GET', `${podsPath(ctx.namespace)}?${q.toString()}`, undefined, { verb: 'list', resource: 'pods', namespace: ctx.namespace }, ctx.signal)) as { items?: PodObject[] };
+    for (let page = 0; page < SWEEP_PAGES; page++) {
+      const q = new URLSearchParams({ labelSelector: SWEEP_SELECTOR, limit: '500' });
+      if (next) q.set('continue', next);
+      const list = (await call(ctx, 'GET', `${podsPath(ctx.namespace)}?${q.toString()}`, undefined, { verb: 'list', resource: 'pods', namespace: ctx.namespace }, ctx.signal)) as {
+        items?: PodObject[];
+        metadata?: { continue?: string };
+      };
+      for (const p of list.items ?? []) if (typeof p.metadata?.name === 'string') names.push(p.metadata.name);
+      next = list.metadata?.continue || undefined;
+      if (!next) break;
+    }
   } catch (err) {
     if (err instanceof PodApiError && err.httpStatus === 404) return { deleted: [] };
-    return { deleted: [], problem: `could not look for leftover debug pods: ${(err as Error).message}` };
+    if (names.length === 0) return { deleted: [], problem: `could not look for leftover debug pods: ${(err as Error).message}` };
   }
-  const names = (list.items ?? []).map((p) => p.metadata?.name).filter((n): n is string => typeof n === 'string');
   const deleted: string[] = [];
   const failed: string[] = [];
   for (const n of names) {

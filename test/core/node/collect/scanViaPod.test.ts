@@ -193,6 +193,22 @@ describe('scanCluster --via pod against the fixture API server', () => {
     api.removePod('proxyscope', 'proxyscope-tcafe0000-0');
   }, 60_000);
 
+  it('sweeps leftover pods over every page of the list, not only the first 500', async () => {
+    const leftovers = Array.from({ length: 503 }, (_, i) => `proxyscope-old${String(i).padStart(4, '0')}-0`);
+    for (const name of leftovers) {
+      api.addPod({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace: 'proxyscope', labels: { 'app.kubernetes.io/managed-by': 'proxyscope', 'proxyscope.io/run': 'old' } },
+        spec: { nodeName: names[0], containers: [{ name: 'proxyscope', image: 'x' }] },
+        status: { phase: 'Running' },
+      });
+    }
+    const next = await scanCluster(options({ nodes: [names[1]] }));
+    expect([...(next.info.pod?.swept ?? [])].sort()).toEqual(leftovers);
+    expect(api.podsMatching(MANAGED)).toEqual([]);
+  }, 120_000);
+
   it('reports a pod stuck Pending as timeout with the reason, deletes it and still scans the other nodes', async () => {
     const stuck = names[1];
     api.setNodeHost(stuck, { programs: {}, podStuck: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "example.org/none:1"' } });
