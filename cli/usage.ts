@@ -141,6 +141,7 @@ Options:
   --ssh-user USER       login user (default: from ssh_config, else your user name)
   --ssh-port PORT       SSH port (default: from ssh_config, else 22)
   -i, --identity FILE   private key (repeatable; default: ssh's default keys and ssh-agent)
+                        (an encrypted key's passphrase is asked once on the terminal, never echoed)
   --jump HOST           jump host(s), ProxyJump syntax [user@]host[:port][,...]
   --node-override NODE=[user@]host[:port]
                         dial this address for NODE instead of its Node object's (repeatable)

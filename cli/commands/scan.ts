@@ -15,6 +15,7 @@ import { CliError, EXIT_OK, parse } from '../args';
 import { writeStdout } from '../output';
 import { SCAN_HELP } from '../usage';
 import { analyzeAndReport } from './report';
+import { collectPassphrases, readHidden } from '../passphrases';
 
 // `proxyscope scan`: read the cluster's objects, visit its nodes over SSH or a debug pod, write a snapshot,
 // print one status per node, and optionally analyse straight away. Exit 0 when every node is
@@ -159,6 +160,13 @@ export async function scanCommand(argv: string[]): Promise<number> {
     ...(values.identity ? { identityFiles: values.identity } : {}),
     ...(overrides.length > 0 ? { perNode } : {}),
   };
+  if (via === 'ssh' && values.identity) {
+    const passphrases = await collectPassphrases(values.identity, {
+      ask: (q) => readHidden(process.stdin, process.stderr, q),
+      note: (t) => process.stderr.write(`${t}\n`),
+    });
+    if (Object.keys(passphrases).length > 0) ssh.passphrases = passphrases;
+  }
 
   const controller = new AbortController();
   const onSigint = (): void => controller.abort();

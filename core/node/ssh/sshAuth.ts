@@ -47,6 +47,18 @@ function needsPassphrase(err: Error): boolean {
   return /encrypted|passphrase|bad decrypt/i.test(err.message);
 }
 
+/** 'encrypted' when the key file needs a passphrase, 'ok' when it parses without one, else 'other'. */
+export function keyProtection(data: Buffer | string): 'ok' | 'encrypted' | 'other' {
+  const key = parsePrivate(data, undefined);
+  if (!(key instanceof Error)) return 'ok';
+  return needsPassphrase(key) ? 'encrypted' : 'other';
+}
+
+/** Whether `passphrase` opens the encrypted key. */
+export function passphraseOpens(data: Buffer | string, passphrase: string): boolean {
+  return !(parsePrivate(data, passphrase) instanceof Error);
+}
+
 export async function loadIdentities(
   files: readonly string[],
   options: { explicit: boolean; passphrase?: PassphraseProvider; inMemory?: readonly InMemoryKey[] },
