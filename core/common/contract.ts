@@ -349,6 +349,11 @@ export interface Api {
   closeTerminal(req: { terminalId: string }): Promise<ApiResult<true>>;
   /** http(s) only, after the user confirmed (Electron: native dialog; browser: window.open). */
   openExternal(req: { url: string }): Promise<ApiResult<boolean>>;
+  /**
+   * Deletes the passphrase remembered for an identity file (Electron, OS keychain); true when
+   * one was stored. The browser version never stores passphrases: `unsupported` there.
+   */
+  forgetPassphrase(req: { identityFile: string }): Promise<ApiResult<boolean>>;
 }
 
 export type ApiMethod = keyof Api;
@@ -380,6 +385,7 @@ export const API_METHODS = [
   'terminalResize',
   'closeTerminal',
   'openExternal',
+  'forgetPassphrase',
 ] as const satisfies readonly ApiMethod[];
 
 /** The argument type of a method (undefined for methods that take none). */

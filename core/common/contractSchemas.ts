@@ -102,6 +102,7 @@ export const API_SCHEMAS = {
   terminalResize: z.strictObject({ terminalId: id, cols: size, rows: size }),
   closeTerminal: z.strictObject({ terminalId: id }),
   openExternal: z.strictObject({ url: z.string().min(1).max(2048) }),
+  forgetPassphrase: z.strictObject({ identityFile: path }),
 } satisfies Record<ApiMethod, z.ZodType>;
 
 export type ValidatedArg = { ok: true; value: unknown } | { ok: false; message: string };

@@ -72,13 +72,14 @@ export function startApp(opts: StartOptions = {}): RunningApp | null {
       ...workerFileIn(mainDir),
     });
     // Scans get remembered key passphrases from (and store new ones in) the OS keychain only.
-    const backend = withScanSecrets(engine, createSecretStore(safeStorage, join(app.getPath('userData'), 'secrets')));
+    const secrets = createSecretStore(safeStorage, join(app.getPath('userData'), 'secrets'));
+    const backend = withScanSecrets(engine, secrets);
     const send = eventSender(getWindow, renderer);
     const stopEvents = backend.onEvent(send);
     const pty = createPtyHost(send);
     // Debug-pod terminals (no SSH to the node): their pods are deleted when they close.
     const podTerminals = createTerminalHub(send);
-    const native = createNativeApi({ version, backend, pty, podTerminals, window: getWindow, dialog, shell, BrowserWindow, tmpDir: app.getPath('temp') });
+    const native = createNativeApi({ version, backend, pty, podTerminals, window: getWindow, dialog, shell, BrowserWindow, tmpDir: app.getPath('temp'), secrets });
 
     const unregister = registerApi(ipcMain, { backend, extra: native, window: getWindow, renderer });
 

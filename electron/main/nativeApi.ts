@@ -8,11 +8,13 @@ import type { Backend } from '../../core/node/app/backendTypes';
 import type { TerminalHub } from '../../core/node/terminal/terminalHub';
 import { packSnapshot } from '../../core/node/snapshot/saveSnapshot';
 import type { PtyHost } from './pty/ptyHost';
+import { createForgetPassphrase } from './forgetPassphrase';
+import type { SecretStore } from './secrets';
 import { htmlToPdf } from './pdf';
 import { confirmAndOpenExternal } from './window';
 
 // The Api methods only the desktop runtime has: appInfo, native open/save dialogs, PDF export,
-// opening links in the browser, and terminals. dispatchApi (core/node/app/dispatch.ts) routes
+// opening links in the browser, terminals, and forgetting a remembered key passphrase. dispatchApi (core/node/app/dispatch.ts) routes
 // them here after the argument passed its schema; everything else goes to the shared backend.
 
 export type NativeMethod =
@@ -24,7 +26,8 @@ export type NativeMethod =
   | 'openTerminal'
   | 'terminalInput'
   | 'terminalResize'
-  | 'closeTerminal';
+  | 'closeTerminal'
+  | 'forgetPassphrase';
 
 export type NativeApi = Pick<Api, NativeMethod>;
 
@@ -44,6 +47,8 @@ export interface NativeDeps {
   BrowserWindow: new (options: BrowserWindowConstructorOptions) => BrowserWindow;
   platform?: NodeJS.Platform;
   tmpDir?: string;
+  /** Where scans remember key passphrases (scanSecrets.ts); without it forgetPassphrase is `unsupported`. */
+  secrets?: SecretStore;
 }
 
 /** Largest snapshot the open dialog reads: its base64 (4/3 larger) must stay under the upload schema's 360 MiB. */
@@ -63,6 +68,7 @@ export function safeFileName(name: string, fallback: string): string {
 export function createNativeApi(deps: NativeDeps): NativeApi {
   const platform = deps.platform ?? process.platform;
   const tmp = deps.tmpDir ?? tmpdir();
+  const forget = deps.secrets ? createForgetPassphrase(deps.secrets) : null;
 
   async function showSave(defaultName: string, filters: { name: string; extensions: string[] }[]): Promise<string | null> {
     const win = deps.window();
@@ -157,6 +163,10 @@ export function createNativeApi(deps: NativeDeps): NativeApi {
     async closeTerminal({ terminalId }) {
       const pods = deps.podTerminals;
       return pods?.has(terminalId) ? pods.close(terminalId) : deps.pty.close(terminalId);
+    },
+
+    async forgetPassphrase(req) {
+      return forget ? forget(req) : fail('unsupported', 'Key passphrases are not remembered in this build.');
     },
   };
 

@@ -29,6 +29,7 @@ export const GOOD_ARGS: Record<ApiMethod, unknown> = {
   terminalResize: { terminalId: 'term-1', cols: 100, rows: 30 },
   closeTerminal: { terminalId: 'term-1' },
   openExternal: { url: 'https://kubernetes.io/docs/' },
+  forgetPassphrase: { identityFile: '/home/u/.ssh/id_ed25519' },
 };
 
 /** Each breaks the schema a different way: extra keys, wrong types, out-of-range numbers, hostile ids. */
@@ -58,4 +59,5 @@ export const BAD_ARGS: Record<ApiMethod, unknown> = {
   terminalResize: { terminalId: 'term-1', cols: 80, rows: 1001 },
   closeTerminal: { terminalId: 'term 1;' },
   openExternal: { url: 'https://x', target: '_blank' },
+  forgetPassphrase: { identityFile: `/${'x'.repeat(4096)}` },
 };

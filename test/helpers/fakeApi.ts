@@ -277,6 +277,7 @@ export function makeFakeApi(data: Partial<FakeData> = {}, overrides: Partial<Api
     terminalResize: unsupported,
     closeTerminal: unsupported,
     openExternal: async () => ok(true),
+    forgetPassphrase: async () => ok(false),
   };
   const impl = { ...base, ...overrides } as Api;
   const calls: FakeApi['calls'] = [];

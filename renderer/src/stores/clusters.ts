@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import { computed, markRaw, reactive, ref, shallowRef } from 'vue';
+import { computed, markRaw, reactive, ref, shallowRef, watch } from 'vue';
 import { api, onApiEvent } from '../../api';
 import type { ApiEvent, ContextView, ExecApprovalRequest, NodeScanState, ScanRequest, SessionInfo, SshSettings } from '../../../core/common/contract';
 import type { AnalysisResult } from '../../../core/common/model/analysis';
@@ -59,6 +59,9 @@ export const useClustersStore = defineStore('clusters', () => {
   // Secret: in memory until the next startScan call, never persisted.
   const passphrase = ref('');
   const rememberPassphrase = ref(false);
+  /** What forgetPassphrase did (or why it could not), for the identity file it was asked about. */
+  const passphraseNotice = ref<string | null>(null);
+  const forgetting = ref(false);
   const approval = ref<{ context: string; exec: ExecApprovalRequest } | null>(null);
   const scan = ref<ScanState | null>(null);
   const scanning = computed(() => scan.value !== null && (scan.value.phase === 'starting' || scan.value.phase === 'running'));
@@ -99,6 +102,32 @@ export const useClustersStore = defineStore('clusters', () => {
     if (saved) Object.assign(form, saved);
     // A passphrase belongs to its key.
     if (form.identityFile !== identity) clearPassphrase();
+  }
+
+  // A notice about one key's passphrase says nothing about another key.
+  watch(
+    () => form.identityFile,
+    () => {
+      passphraseNotice.value = null;
+    },
+  );
+
+  /** Deletes the passphrase the desktop app remembered for the form's identity file. */
+  async function forgetPassphrase(): Promise<void> {
+    const identityFile = form.identityFile.trim();
+    if (identityFile === '' || forgetting.value) return;
+    forgetting.value = true;
+    passphraseNotice.value = null;
+    const r = await api.forgetPassphrase({ identityFile }).finally(() => {
+      forgetting.value = false;
+    });
+    // The form may show another key by now: then this answer is not about it.
+    if (form.identityFile.trim() !== identityFile) return;
+    passphraseNotice.value = !r.ok
+      ? `The passphrase could not be forgotten: ${r.error.message}`
+      : r.value
+        ? 'The remembered passphrase for this key was forgotten.'
+        : 'No passphrase was remembered for this key.';
   }
 
   function clearPassphrase(): void {
@@ -283,6 +312,8 @@ export const useClustersStore = defineStore('clusters', () => {
     selected,
     passphrase,
     rememberPassphrase,
+    passphraseNotice,
+    forgetting,
     approval,
     scan,
     scanning,
@@ -292,6 +323,7 @@ export const useClustersStore = defineStore('clusters', () => {
     approve,
     deny,
     cancel,
+    forgetPassphrase,
     reset,
   };
 });

@@ -2,19 +2,22 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { BrowserWindow, BrowserWindowConstructorOptions, Dialog, Shell } from 'electron';
+import type { BrowserWindow, BrowserWindowConstructorOptions, Dialog, SafeStorage, Shell } from 'electron';
 import { fail, ok } from '../../../core/common/contract';
 import { createNativeApi, safeFileName } from '../../../electron/main/nativeApi';
 import type { NativeApi } from '../../../electron/main/nativeApi';
 import { PDF_PARTITION } from '../../../electron/main/pdf';
 import type { PtyHost } from '../../../electron/main/pty/ptyHost';
 import { checkExternalUrl } from '../../../electron/main/externalUrl';
+import { passphraseSecretName } from '../../../electron/main/scanSecrets';
+import { createSecretStore } from '../../../electron/main/secrets';
+import type { SecretStore } from '../../../electron/main/secrets';
 import type { ElectronStub } from '../electronStub';
 import { FakeBrowserWindow, asElectron, createElectronStub } from '../electronStub';
 import { fakeBackend } from '../fakeBackend';
 import type { FakeBackend } from '../fakeBackend';
 
-// The desktop-only Api methods: dialogs, PDF, links, terminals.
+// The desktop-only Api methods: dialogs, PDF, links, terminals, forgetting a key passphrase.
 
 let e: ElectronStub;
 let backend: FakeBackend;
@@ -207,5 +210,33 @@ describe('terminals and appInfo', () => {
 
   it('describes the electron runtime', async () => {
     expect(await api.appInfo()).toEqual(ok({ version: '1.2.3', runtime: 'electron', terminals: true, nativeDialogs: true }));
+  });
+});
+
+describe('forgetPassphrase', () => {
+  const nativeWith = (secrets?: SecretStore): NativeApi =>
+    createNativeApi({
+      version: '1.2.3',
+      backend,
+      pty: pty as unknown as PtyHost,
+      window: () => null,
+      dialog: asElectron<Dialog>(e.dialog),
+      shell: asElectron<Shell>(e.shell),
+      BrowserWindow: asElectron<new (o: BrowserWindowConstructorOptions) => BrowserWindow>(FakeBrowserWindow),
+      tmpDir: dir,
+      ...(secrets ? { secrets } : {}),
+    });
+
+  it('is unsupported without a secret store', async () => {
+    const r = await api.forgetPassphrase({ identityFile: '/k/id' });
+    expect(r.ok ? 'ok' : r.error.code).toBe('unsupported');
+  });
+
+  it('removes the passphrase the secret store keeps for that key', async () => {
+    const secrets = createSecretStore(asElectron<SafeStorage>(e.safeStorage), join(dir, 'secrets'), 'linux');
+    await secrets.save(passphraseSecretName('/k/id'), 'pw');
+    expect(await nativeWith(secrets).forgetPassphrase({ identityFile: '/k/id' })).toEqual(ok(true));
+    expect(await secrets.read(passphraseSecretName('/k/id'))).toEqual(ok(null));
+    expect(await nativeWith(secrets).forgetPassphrase({ identityFile: '/k/id' })).toEqual(ok(false));
   });
 });

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ok } from '../../../core/common/contract';
-import type { ContextView } from '../../../core/common/contract';
+import { fail, ok } from '../../../core/common/contract';
+import type { ApiResult, ContextView } from '../../../core/common/contract';
 import type { AnalysisResult } from '../../../core/common/model/analysis';
 import { useSessionStore } from '../../../renderer/src/stores/session';
 import { assertNoInjectedMarkup, calls, callsOf, emitEvent, mountAt, nodeSummary, resetApi, settle, stubApi } from './harness';
@@ -290,6 +290,55 @@ describe('ClustersView', () => {
       await row(m, 'kind-dev').trigger('click');
       await settle();
       expect([value('ssh-user').value, value('ssh-identity').value, value('ssh-sudo').checked]).toEqual(['core', '', true]);
+    });
+
+    describe('forgetting a remembered passphrase', () => {
+      const button = (m: Mounted) => input(m, 'ssh-forget-passphrase');
+      const notice = (m: Mounted) => input(m, 'ssh-forget-notice');
+
+      type Shown = [string, 'electron' | 'browser', string, boolean];
+      const shownCases: Shown[] = [
+        ['electron with an identity file', 'electron', '/home/u/.ssh/id_locked', true],
+        ['electron without an identity file', 'electron', '', false],
+        ['electron with a blank identity file', 'electron', '   ', false],
+        ['the browser with an identity file', 'browser', '/home/u/.ssh/id_locked', false],
+      ];
+      it.each(shownCases)('offers the forget button in %s: %s', async (_name, runtime, identity, expected) => {
+        m = await mountAt('/clusters', runtime === 'electron' ? { appInfo: ELECTRON } : {});
+        await input(m, 'ssh-identity').setValue(identity);
+        expect(button(m).exists()).toBe(expected);
+        if (expected) expect(button(m).text()).toBe('Forget the remembered passphrase');
+      });
+
+      type Answer = [string, () => ApiResult<boolean>, RegExp];
+      const answers: Answer[] = [
+        ['one was remembered', () => ok(true), /remembered passphrase for this key was forgotten/],
+        ['none was remembered', () => ok(false), /No passphrase was remembered/],
+        ['the keychain failed', () => fail('failed', 'disk <b>full</b>'), /could not be forgotten: disk <b>full<\/b>/],
+      ];
+      it.each(answers)('asks the API to forget that key\'s passphrase and says what happened when %s', async (_name, answer, said) => {
+        stubApi({ forgetPassphrase: answer });
+        m = await mountAt('/clusters', { appInfo: ELECTRON });
+        await input(m, 'ssh-identity').setValue(' /home/u/.ssh/id_locked ');
+        expect(notice(m).exists()).toBe(false);
+        await button(m).trigger('click');
+        await settle();
+        expect(callsOf('forgetPassphrase')).toEqual([{ identityFile: '/home/u/.ssh/id_locked' }]);
+        expect(notice(m).text()).toMatch(said);
+        assertNoInjectedMarkup();
+        expect(callsOf('startScan')).toEqual([]);
+      });
+
+      it('drops the notice when another identity file is entered', async () => {
+        stubApi({ forgetPassphrase: () => ok(true) });
+        m = await mountAt('/clusters', { appInfo: ELECTRON });
+        await input(m, 'ssh-identity').setValue('/k/a');
+        await button(m).trigger('click');
+        await settle();
+        expect(notice(m).exists()).toBe(true);
+        await input(m, 'ssh-identity').setValue('/k/b');
+        expect(notice(m).exists()).toBe(false);
+      });
     });
 
     it('ignores saved settings of the wrong shape', async () => {

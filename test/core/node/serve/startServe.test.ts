@@ -197,6 +197,8 @@ describe('startServe answers', () => {
     ['saveFileDialog', 'unsupported', { file: { fileName: 'a.html', mime: 'text/html', data: 'x', encoding: 'utf8' } }],
     ['exportPdf', 'unsupported', { sessionId: 's1' }],
     ['openExternal', 'unsupported', { url: 'https://example.com/' }],
+    // The browser version never stores a key passphrase, so there is none to forget.
+    ['forgetPassphrase', 'unsupported', { identityFile: '/home/u/.ssh/id_ed25519' }],
     ['openTerminal', 'forbidden', { node: 'n1', cols: 80, rows: 24 }],
     ['terminalInput', 'forbidden', { terminalId: 't1', data: 'ls\n' }],
     ['terminalResize', 'forbidden', { terminalId: 't1', cols: 100, rows: 30 }],
