@@ -2,7 +2,8 @@ import { defineStore } from 'pinia';
 import { computed, markRaw, reactive, ref, shallowRef, watch } from 'vue';
 import { api, onApiEvent } from '../../api';
 import type { ApiEvent, ContextView, ExecApprovalRequest, NodeScanState, ScanRequest, SessionInfo, SshSettings } from '../../../core/common/contract';
-import type { AnalysisResult } from '../../../core/common/model/analysis';
+import { createEarlyEvents, isScanEvent, openScanSession } from './scanEvents';
+import type { ScanEvent } from './scanEvents';
 
 // Kubeconfig contexts and the scan of one of them. A context whose credential plugin (exec) is
 // not approved yet is never scanned straight away: the approval request (command, args, env
@@ -43,10 +44,6 @@ export interface ScanState {
   notice?: string | null;
 }
 
-type ScanEvent = Extract<ApiEvent, { type: 'scan-node' } | { type: 'scan-done' }>;
-
-const HELD_IDS = 8;
-const HELD_EVENTS = 5000;
 
 export const useClustersStore = defineStore('clusters', () => {
   const kubeconfig = ref('');
@@ -65,7 +62,7 @@ export const useClustersStore = defineStore('clusters', () => {
   const approval = ref<{ context: string; exec: ExecApprovalRequest } | null>(null);
   const scan = ref<ScanState | null>(null);
   const scanning = computed(() => scan.value !== null && (scan.value.phase === 'starting' || scan.value.phase === 'running'));
-  const held = new Map<string, ScanEvent[]>();
+  const held = createEarlyEvents();
   let unsubscribe: (() => void) | null = null;
   /** How a finished scan's session is made current (the session store's loader). */
   let loadSession: ((info: SessionInfo) => Promise<boolean>) | null = null;
@@ -201,9 +198,7 @@ export const useClustersStore = defineStore('clusters', () => {
     }
     s.scanId = r.value.scanId;
     s.phase = 'running';
-    const early = held.get(r.value.scanId) ?? [];
-    held.delete(r.value.scanId);
-    for (const e of early) apply(e);
+    for (const e of held.take(r.value.scanId)) apply(e);
   }
 
   /** The user approved running the context's credential plugin: record it, then scan. */
@@ -233,22 +228,14 @@ export const useClustersStore = defineStore('clusters', () => {
   }
 
   function handle(e: ApiEvent): void {
-    if (e.type !== 'scan-node' && e.type !== 'scan-done') return;
+    if (!isScanEvent(e)) return;
     const s = scan.value;
     if (s && s.scanId === e.scanId) {
       apply(e);
       return;
     }
-    if (s && s.phase === 'starting') {
-      // Possibly ours, before startScan answered.
-      let list = held.get(e.scanId);
-      if (!list) {
-        if (held.size >= HELD_IDS) return;
-        list = [];
-        held.set(e.scanId, list);
-      }
-      if (list.length < HELD_EVENTS) list.push(e);
-    }
+    // Possibly ours, before startScan answered.
+    if (s && s.phase === 'starting') held.hold(e);
   }
 
   function apply(e: ScanEvent): void {
@@ -274,15 +261,11 @@ export const useClustersStore = defineStore('clusters', () => {
     if (e.sessionId) void open(s, e.sessionId);
   }
 
-  /** Makes the scan's snapshot the current session (SessionInfo rebuilt from its analysis). */
+  /** Makes the scan's snapshot the current session. */
   async function open(s: ScanState, sessionId: string): Promise<void> {
-    const r = await api.analysis({ sessionId });
-    if (!r.ok) {
-      s.error = r.error.message;
-      return;
-    }
-    const info = sessionFromAnalysis(sessionId, s.context, r.value);
-    if (loadSession && (await loadSession(info))) s.loaded = true;
+    const r = await openScanSession(sessionId, s.context, loadSession);
+    if ('error' in r) s.error = r.error;
+    else if (r.loaded) s.loaded = true;
   }
 
   function reset(): void {
@@ -351,17 +334,4 @@ export function loadSettings(context: string): Partial<ScanForm> | null {
     if (typeof v === 'boolean') out[k] = v;
   }
   return out;
-}
-
-export function sessionFromAnalysis(id: string, context: string, a: AnalysisResult): SessionInfo {
-  return {
-    id,
-    source: `scan of ${context}`,
-    title: `Scan of ${context}`,
-    hasCluster: a.snapshot.cluster !== null,
-    generatedAt: a.generatedAt,
-    nodes: a.nodes,
-    counts: a.counts,
-    limitations: a.limitations,
-  };
 }

@@ -2,13 +2,14 @@ import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
 import { api, onApiEvent } from '../../api';
 import type { ApiError, ApiEvent, NodeScanState, NodeView, SessionInfo } from '../../../core/common/contract';
-import { sessionFromAnalysis } from './clusters';
+import { createEarlyEvents, isScanEvent, openScanSession } from './scanEvents';
+import type { ScanEvent } from './scanEvents';
 
 // The Nodes view's data: per node what the scan recorded (access, status, kube-proxy's answers)
 // and a rescan of one or all nodes of a session a scan made. A rescan is a scan with
 // `mergeInto`: its `scan-node` events update the rows live, and its `scan-done` names a new
 // session (the old snapshot with those nodes replaced), which becomes the current one. Events
-// that arrive before startScan's answer are held until the scan id is known (as in clusters.ts).
+// that arrive before startScan's answer are held until the scan id is known (scanEvents.ts).
 
 export interface NodeProgress {
   state: NodeScanState;
@@ -28,10 +29,6 @@ export interface RescanState {
   progress: Record<string, NodeProgress>;
 }
 
-type ScanEvent = Extract<ApiEvent, { type: 'scan-node' } | { type: 'scan-done' }>;
-
-const HELD_IDS = 8;
-const HELD_EVENTS = 5000;
 
 export const useNodesStore = defineStore('nodes', () => {
   const views = shallowRef<NodeView[]>([]);
@@ -40,7 +37,7 @@ export const useNodesStore = defineStore('nodes', () => {
   const loadError = ref<ApiError | null>(null);
   const rescan = ref<RescanState | null>(null);
   const scanning = computed(() => rescan.value !== null && (rescan.value.phase === 'starting' || rescan.value.phase === 'running'));
-  const held = new Map<string, ScanEvent[]>();
+  const held = createEarlyEvents();
   let unsubscribe: (() => void) | null = null;
   let loadSeq = 0;
   let loadSession: ((info: SessionInfo) => Promise<boolean>) | null = null;
@@ -78,9 +75,7 @@ export const useNodesStore = defineStore('nodes', () => {
     }
     cur.scanId = r.value.scanId;
     cur.phase = 'running';
-    const early = held.get(r.value.scanId) ?? [];
-    held.clear();
-    for (const e of early) apply(e);
+    for (const e of held.take(r.value.scanId)) apply(e);
   }
 
   async function cancel(): Promise<void> {
@@ -91,22 +86,14 @@ export const useNodesStore = defineStore('nodes', () => {
   }
 
   function handle(e: ApiEvent): void {
-    if (e.type !== 'scan-node' && e.type !== 'scan-done') return;
+    if (!isScanEvent(e)) return;
     const s = rescan.value;
     if (!s) return;
     if (s.scanId === e.scanId) {
       apply(e);
       return;
     }
-    if (s.phase === 'starting') {
-      let list = held.get(e.scanId);
-      if (!list) {
-        if (held.size >= HELD_IDS) return;
-        list = [];
-        held.set(e.scanId, list);
-      }
-      if (list.length < HELD_EVENTS) list.push(e);
-    }
+    if (s.phase === 'starting') held.hold(e);
   }
 
   function apply(e: ScanEvent): void {
@@ -127,12 +114,8 @@ export const useNodesStore = defineStore('nodes', () => {
 
   /** The merged session becomes the current one. */
   async function open(s: RescanState, sessionId: string): Promise<void> {
-    const r = await api.analysis({ sessionId });
-    if (!r.ok) {
-      s.error = r.error.message;
-      return;
-    }
-    if (loadSession) await loadSession(sessionFromAnalysis(sessionId, s.context, r.value));
+    const r = await openScanSession(sessionId, s.context, loadSession);
+    if ('error' in r) s.error = r.error;
   }
 
   /** The live state of a node while (or after) its session is being rescanned. */
