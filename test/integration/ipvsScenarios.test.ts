@@ -44,8 +44,6 @@ async function analyzeThroughDisk(s: IpvsScenario, snapshot: SnapshotData) {
 }
 
 const scenarios = ipvsScenarios();
-const working = scenarios.filter((s) => !s.knownGap);
-const gaps = scenarios.filter((s) => s.knownGap);
 
 describeWithTools(['ipset', 'iptables-restore', 'iptables-save', 'unshare', 'netns'], 'IPVS mode end to end (rendered ipvsadm/ipset/ip-addr, real iptables)', () => {
   async function expectExactly(scenario: IpvsScenario): Promise<void> {
@@ -55,16 +53,10 @@ describeWithTools(['ipset', 'iptables-restore', 'iptables-save', 'unshare', 'net
     expect(sorted(actionable)).toEqual(sorted(scenario.expected));
   }
 
-  it.each(working.map((s) => ({ name: s.name, scenario: s })))('$name: reports exactly the injected faults', ({ scenario }) => expectExactly(scenario));
-
-  // Known gaps outside the IPVS decoder: these fail today; when the check is fixed, `fails` turns
-  // red and the scenario moves to the list above.
-  it.fails.each(gaps.map((s) => ({ name: s.name, gap: s.knownGap, scenario: s })))('$name: reports exactly the injected faults (known gap: $gap)', ({ scenario }) =>
-    expectExactly(scenario),
-  );
+  it.each(scenarios.map((s) => ({ name: s.name, scenario: s })))('$name: reports exactly the injected faults', ({ scenario }) => expectExactly(scenario));
 
   it('analyzes an IPVS snapshot without cluster.json: the stale node only stands out from the others', () => {
-    const s = working.find((x) => x.name === 'stale-sep-after-scale-down')!;
+    const s = scenarios.find((x) => x.name === 'stale-sep-after-scale-down')!;
     const { clusterJson: _omit, ...snapshot } = ipvsScenarioSnapshot(s);
     const result = analyzeSnapshot(snapshot);
     expect(result.nodes.map((n) => [n.status, n.mode])).toEqual(s.nodes.map(() => ['analyzed', 'ipvs']));

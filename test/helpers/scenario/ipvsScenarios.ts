@@ -30,8 +30,6 @@ export interface IpvsScenario {
   expected: ExpectedFinding[];
   /** Scenario exists in the iptables set too (same faults, same core answers). */
   shared: boolean;
-  /** Why the analysis does not give `expected` yet (a check to fix outside the IPVS decoder). */
-  knownGap?: string;
 }
 
 /** IPv4 addresses a node's NodePort virtual servers are created on: its InternalIP. */
