@@ -9,16 +9,13 @@ import type { AnalysisResult } from '../../../../core/common/model';
 import { createBackend } from '../../../../core/node/app/backend';
 import type { Backend } from '../../../../core/node/app/backendTypes';
 import { loadSnapshot } from '../../../../core/node/snapshot/loadSnapshot';
+import { value } from '../../../helpers/apiTestKit';
 
 // The backend on the demo snapshot (assets/demo/README.md lists its faults): sessions, the
 // Services list and detail, the rule viewer with chain labels, traces, exports and imports.
 
 const DEMO = join(__dirname, '..', '..', '..', '..', 'assets', 'demo');
 
-function value<T>(r: ApiResult<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value;
-}
 
 let work: string;
 let backend: Backend;

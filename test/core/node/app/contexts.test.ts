@@ -2,19 +2,16 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ApiEvent, ApiResult } from '../../../../core/common/contract';
+import type { ApiEvent } from '../../../../core/common/contract';
 import { createBackend } from '../../../../core/node/app/backend';
 import type { Backend } from '../../../../core/node/app/backendTypes';
+import { value, waitFor } from '../../../helpers/apiTestKit';
 
 // The Clusters view's kubeconfig side: contexts with their exec plugins and approval state, the
 // approval itself (stored under the backend's HOME), and a scan refused until it is approved.
 
 const DEMO = join(__dirname, '..', '..', '..', '..', 'assets', 'demo');
 
-function value<T>(r: ApiResult<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value;
-}
 
 const KUBECONFIG = JSON.stringify({
   apiVersion: 'v1',
@@ -123,12 +120,3 @@ describe('exec approval', () => {
   });
 });
 
-async function waitFor<T>(find: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = find();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error('timed out waiting for an event');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

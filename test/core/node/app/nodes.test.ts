@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiResult, NodeView, ScanRequest, SessionInfo } from '../../../../core/common/contract';
+import type { NodeView, ScanRequest, SessionInfo } from '../../../../core/common/contract';
 import { validateApiArg } from '../../../../core/common/contractSchemas';
 import type { NodeSummary, SnapshotData } from '../../../../core/common/model';
 import { nodeView } from '../../../../core/common/views/nodeView';
@@ -15,6 +15,7 @@ import { mergeScanSnapshot } from '../../../../core/node/app/scanJob';
 import { createWorkerBackend } from '../../../../core/node/app/workerBackend';
 import { buildWorkers } from '../../../helpers/workerShimBuild';
 import type { BuiltWorkers } from '../../../helpers/workerShimBuild';
+import { code, value } from '../../../helpers/apiTestKit';
 
 // The Nodes view's backend side: `nodes` on snapshots without scan records (the demo), the
 // parsing of node.json / kube-proxy answers (lenient: snapshots are input), the rescan merge,
@@ -22,11 +23,6 @@ import type { BuiltWorkers } from '../../../helpers/workerShimBuild';
 
 const DEMO = join(__dirname, '..', '..', '..', '..', 'assets', 'demo');
 
-function value<T>(r: ApiResult<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value;
-}
-const code = (r: ApiResult<unknown>): string => (r.ok ? 'ok' : r.error.code);
 
 const SUMMARY: NodeSummary = { node: 'n1', status: 'analyzed', mode: 'iptables', files: ['iptables-save.txt'], ruleCount: 1, servicePorts: 1, backends: 1, malformedLines: 0 };
 const EMPTY = { via: null, address: null, scanStatus: null, scanMessage: null, commands: [], kubeProxy: { mode: null, healthz: null } };

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import type { ApiEvent, ApiResult, ScanRequest } from '../../../../core/common/contract';
+import type { ApiEvent, ScanRequest } from '../../../../core/common/contract';
 import type { ClusterState } from '../../../../core/common/model';
 import { createBackend } from '../../../../core/node/app/backend';
 import type { Backend } from '../../../../core/node/app/backendTypes';
@@ -14,6 +14,7 @@ import { faultScenarios } from '../../../helpers/scenario/faultScenarios';
 import { renderKubeProxyIptables } from '../../../helpers/scenario/kubeProxyIptables';
 import { generateKey, startSshd } from '../../../helpers/sshd/sshdServer';
 import type { KeyPair, SshdServer } from '../../../helpers/sshd/sshdServer';
+import { onLoopback, value, waitFor } from '../../../helpers/apiTestKit';
 
 // `nodes` and the rescan on a snapshot a scan made (set up like startScan.test.ts: the fixture
 // API server on loopback, one real sshd per node). worker-2 missed a scale-down; after it is
@@ -25,28 +26,8 @@ const SCENARIO = 'stale-sep-after-scale-down';
 const HEALTHZ = '{"lastUpdated": "2025-01-01T00:00:00Z","currentTime": "2025-01-01T00:00:02Z", "nodeEligible": true}';
 const CURL = `case "$4" in */proxyMode) echo iptables;; */healthz) echo '${HEALTHZ}';; *) echo "# metrics";; esac`;
 
-function onLoopback(state: ClusterState): ClusterState {
-  const copy = structuredClone(state);
-  for (const n of copy.nodes) {
-    if (n.status) n.status.addresses = [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: n.metadata.name }];
-  }
-  return copy;
-}
 
-function value<T>(r: ApiResult<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value;
-}
 
-async function waitFor<T>(find: () => T | undefined, timeoutMs = 45_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = find();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error('timed out waiting for an event');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 type Done = Extract<ApiEvent, { type: 'scan-done' }>;
 

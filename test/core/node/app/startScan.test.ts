@@ -2,8 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import type { ApiEvent, ApiResult, ScanRequest } from '../../../../core/common/contract';
-import type { ClusterState } from '../../../../core/common/model';
+import type { ApiEvent, ScanRequest } from '../../../../core/common/contract';
 import { createBackend } from '../../../../core/node/app/backend';
 import type { Backend } from '../../../../core/node/app/backendTypes';
 import { startFakeApiServer } from '../../../helpers/fakeApiServer/fakeApiServer';
@@ -15,6 +14,7 @@ import { renderKubeProxyIptables } from '../../../helpers/scenario/kubeProxyIpta
 import { waitUntilGone, waitUntilRunning } from '../../../helpers/sshd/processes';
 import { generateKey, startSshd } from '../../../helpers/sshd/sshdServer';
 import type { KeyPair, SshdServer } from '../../../helpers/sshd/sshdServer';
+import { onLoopback, value, waitFor } from '../../../helpers/apiTestKit';
 
 // startScan end to end, as test/core/node/collect/scan.test.ts sets it up: the fixture API
 // server serves a 3-node cluster on loopback, each node is a real sshd whose fake iptables-save
@@ -24,28 +24,8 @@ import type { KeyPair, SshdServer } from '../../../helpers/sshd/sshdServer';
 const SCENARIO = 'stale-sep-after-scale-down';
 const SLEEP_MARKER = 'sleep 32.75';
 
-function onLoopback(state: ClusterState): ClusterState {
-  const copy = structuredClone(state);
-  for (const n of copy.nodes) {
-    if (n.status) n.status.addresses = [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: n.metadata.name }];
-  }
-  return copy;
-}
 
-function value<T>(r: ApiResult<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value;
-}
 
-async function waitFor<T>(find: () => T | undefined, timeoutMs = 45_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = find();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error('timed out waiting for an event');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describeWithTools(['sshd', 'ssh-keygen', 'pgrep', 'timeout'], 'startScan over real sshd nodes', () => {
   let home: string;

@@ -12,6 +12,7 @@ import { writeBigSnapshot } from '../../../helpers/bigSnapshot';
 import type { ShimHooks } from '../../../helpers/workerShim';
 import { buildWorkers } from '../../../helpers/workerShimBuild';
 import type { BuiltWorkers } from '../../../helpers/workerShimBuild';
+import { code, value } from '../../../helpers/apiTestKit';
 
 // createWorkerBackend: the same backend as createBackend, in a worker thread (built here with
 // esbuild like out/cli), plus what only a worker has: hard cancel of a hung job, surviving a
@@ -19,11 +20,6 @@ import type { BuiltWorkers } from '../../../helpers/workerShimBuild';
 
 const DEMO = join(__dirname, '..', '..', '..', '..', 'assets', 'demo');
 
-function value<T>(r: ApiResult<T>): T {
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value;
-}
-const code = (r: ApiResult<unknown>): string => (r.ok ? 'ok' : r.error.code);
 
 let built: BuiltWorkers;
 let work: string;

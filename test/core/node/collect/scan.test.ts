@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { analyzeSnapshot } from '../../../../core/common/analyze/analyzeSnapshot';
-import type { ClusterState, Finding } from '../../../../core/common/model';
+import type { Finding } from '../../../../core/common/model';
 import { scanCluster, writeScanSnapshot } from '../../../../core/node/collect/scan';
 import type { ScanEvent, ScanOptions } from '../../../../core/node/collect/scan';
 import { loadSnapshot } from '../../../../core/node/snapshot/loadSnapshot';
@@ -17,6 +17,7 @@ import { renderKubeProxyIptables } from '../../../helpers/scenario/kubeProxyIpta
 import { waitUntilGone, waitUntilRunning } from '../../../helpers/sshd/processes';
 import { generateKey, opensshFingerprint, startSshd } from '../../../helpers/sshd/sshdServer';
 import type { KeyPair, SshdServer } from '../../../helpers/sshd/sshdServer';
+import { onLoopback } from '../../../helpers/apiTestKit';
 
 // `scanCluster` end to end: the fixture API server serves a 3-node cluster whose Nodes all have
 // InternalIP 127.0.0.1, and per-node port overrides point each node at its own real sshd whose
@@ -27,13 +28,6 @@ const SCENARIO = 'stale-sep-after-scale-down';
 const SLEEP_MARKER = 'sleep 31.25';
 
 /** The scenario's state with every Node's addresses replaced by loopback. */
-function onLoopback(state: ClusterState): ClusterState {
-  const copy = structuredClone(state);
-  for (const n of copy.nodes) {
-    if (n.status) n.status.addresses = [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: n.metadata.name }];
-  }
-  return copy;
-}
 
 function keyOf(f: Finding): ExpectedFinding {
   return { check: f.check, node: f.node, service: f.service, port: f.port, endpoint: f.endpoint };

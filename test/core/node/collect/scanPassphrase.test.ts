@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ApiEvent, ScanRequest } from '../../../../core/common/contract';
-import type { ClusterState, SnapshotData } from '../../../../core/common/model';
+import type { SnapshotData } from '../../../../core/common/model';
 import { runScan, scanSshOptions } from '../../../../core/node/app/scanJob';
 import { scanCluster, writeScanSnapshot } from '../../../../core/node/collect/scan';
 import type { ScanEvent, ScanOptions, ScanResult } from '../../../../core/node/collect/scan';
@@ -16,6 +16,7 @@ import type { FaultScenario } from '../../../helpers/scenario/faultScenarios';
 import { renderKubeProxyIptables } from '../../../helpers/scenario/kubeProxyIptables';
 import { generateKey, startSshd } from '../../../helpers/sshd/sshdServer';
 import type { KeyPair, SshdServer } from '../../../helpers/sshd/sshdServer';
+import { onLoopback } from '../../../helpers/apiTestKit';
 
 // Encrypted identity files in a scan (issue 4; issue 5's secrets rule): a real loopback sshd
 // accepts only a key encrypted with a canary passphrase. With the passphrase the node is
@@ -26,13 +27,6 @@ import type { KeyPair, SshdServer } from '../../../helpers/sshd/sshdServer';
 const CANARY = 'canary-pass-5e1f0c9a-do-not-leak';
 const SCENARIO = 'stale-sep-after-scale-down';
 
-function onLoopback(state: ClusterState): ClusterState {
-  const copy = structuredClone(state);
-  for (const n of copy.nodes) {
-    if (n.status) n.status.addresses = [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: n.metadata.name }];
-  }
-  return copy;
-}
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
