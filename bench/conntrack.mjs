@@ -19,20 +19,23 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { bundleTs } from '../scripts/run-ts.mjs';
+import { firstLine, f0, f1, f2, machine, median, ROOT, writeBenchmarkBlock } from './benchKit.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const START = '<!-- bench:conntrack:start -->';
 const END = '<!-- bench:conntrack:end -->';
 const log = (msg) => process.stderr.write(`[bench:conntrack] ${msg}\n`);
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
+
+function conntrackMax() {
+  try {
+    return Number(readFileSync('/proc/sys/net/netfilter/nf_conntrack_max', 'utf8').trim());
+  } catch {
+    return NaN;
+  }
+}
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1024 ** 3, ...opts });
@@ -127,31 +130,7 @@ function wholeRuns(bundle, file, runs) {
   return { wallMs: median(wall), rssMB: median(rss) };
 }
 
-function machine() {
-  const cpus = os.cpus();
-  const ct = spawnSync('conntrack', ['--version'], { encoding: 'utf8' });
-  const max = (() => {
-    try {
-      return Number(readFileSync('/proc/sys/net/netfilter/nf_conntrack_max', 'utf8').trim());
-    } catch {
-      return NaN;
-    }
-  })();
-  return {
-    date: new Date().toISOString().slice(0, 10),
-    cpu: `${cpus[0]?.model ?? '?'} x ${cpus.length}`,
-    memory: `${Math.round(os.totalmem() / 1024 ** 3)} GiB`,
-    os: `${os.type()} ${os.release()}`,
-    node: process.version,
-    conntrack: (ct.stdout || ct.stderr || '?').trim().split('\n')[0],
-    conntrackMax: max,
-    loadBefore: os.loadavg()[0],
-  };
-}
 
-const f0 = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
-const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
-const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
 
 function goals(r) {
   const by = (n) => r.sizes.find((s) => s.flows === n);
@@ -188,22 +167,13 @@ function markdown(r) {
   return lines.join('\n');
 }
 
-function writeBenchmarks(md) {
-  const file = join(ROOT, 'BENCHMARKS.md');
-  const text = readFileSync(file, 'utf8');
-  const a = text.indexOf(START);
-  const b = text.indexOf(END);
-  if (a < 0 || b < a) throw new Error(`BENCHMARKS.md lacks the ${START} / ${END} markers`);
-  writeFileSync(file, `${text.slice(0, a + START.length)}\n${md}\n${text.slice(b)}`);
-  log('updated the conntrack results in BENCHMARKS.md');
-}
 
 export async function conntrackBench(opts = {}) {
   const sizes = opts.sizes ?? [100000, 200000];
   const runs = opts.runs ?? 5;
   if (spawnSync('conntrack', ['--version']).status !== 0) throw new Error('conntrack (conntrack-tools) is not installed');
   const tmp = mkdtempSync(join(os.tmpdir(), 'proxyscope-bench-ct-'));
-  const results = { machine: machine(), sizes: [] };
+  const results = { machine: machine({ conntrack: firstLine('conntrack', ['--version']), conntrackMax: conntrackMax() }), sizes: [] };
   try {
     const { outfile } = await bundleTs(join(ROOT, 'bench', 'conntrackParse.ts'), tmp);
     for (const flows of sizes) {
@@ -236,7 +206,10 @@ export async function conntrackBench(opts = {}) {
   process.stdout.write(`\nconntrack parsing\n${md}\n`);
   writeFileSync(join(os.tmpdir(), 'proxyscope-bench-conntrack-results.json'), JSON.stringify(results, null, 2));
   log(`raw results: ${join(os.tmpdir(), 'proxyscope-bench-conntrack-results.json')}`);
-  if (opts.write) writeBenchmarks(md);
+  if (opts.write) {
+    writeBenchmarkBlock(START, END, md);
+    log('updated the conntrack results in BENCHMARKS.md');
+  }
   return results;
 }
 

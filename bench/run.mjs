@@ -18,13 +18,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { bundleTs } from '../scripts/run-ts.mjs';
+import { firstLine, f0, f1, f2, machine, median, ROOT, writeBenchmarkBlock } from './benchKit.mjs';
 import { conntrackBench } from './conntrack.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const opt = (name, fallback) => {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
   return a ? a.slice(name.length + 3) : fallback;
@@ -37,11 +36,6 @@ const MODES = [
   { key: 'nocomments', label: 'no comments', file: 'rules-nocomments.txt' },
 ];
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 
 function run(cmd, args, opts = {}) {
@@ -124,25 +118,12 @@ function analyzeRuns(snap, runs) {
   return { wall, rss };
 }
 
-function machine() {
-  const cpus = os.cpus();
-  const ipt = spawnSync('iptables', ['--version'], { encoding: 'utf8' }).stdout?.trim() ?? '?';
-  return {
-    date: new Date().toISOString().slice(0, 10),
-    cpu: `${cpus[0]?.model ?? '?'} x ${cpus.length}`,
-    memory: `${Math.round(os.totalmem() / 1024 ** 3)} GiB`,
-    os: `${os.type()} ${os.release()}`,
-    node: process.version,
-    iptables: ipt,
-    loadBefore: os.loadavg()[0],
-  };
-}
 
 async function main() {
   if (flag('conntrack-only')) return conntrackBench({ write: flag('write'), keep: flag('keep') });
   if (!existsSync(join(ROOT, 'out', 'cli', 'proxyscope.cjs'))) throw new Error('the CLI is not built: run `npm run build` (npm run bench does)');
   const tmp = mkdtempSync(join(os.tmpdir(), 'proxyscope-bench-'));
-  const results = { machine: machine(), sizes: [] };
+  const results = { machine: machine({ iptables: firstLine('iptables', ['--version']) }), sizes: [] };
   try {
     const gen = await bundleTs(join(ROOT, 'bench', 'generate.ts'), tmp);
     const phases = await bundleTs(join(ROOT, 'bench', 'phases.ts'), tmp);
@@ -204,7 +185,10 @@ async function main() {
   process.stdout.write(`${md}\n`);
   writeFileSync(join(os.tmpdir(), 'proxyscope-bench-results.json'), JSON.stringify(results, null, 2));
   log(`raw results: ${join(os.tmpdir(), 'proxyscope-bench-results.json')}`);
-  if (flag('write')) writeBenchmarks(md);
+  if (flag('write')) {
+    writeBenchmarkBlock('<!-- bench:results:start -->', '<!-- bench:results:end -->', md);
+    log('updated BENCHMARKS.md');
+  }
   if (!flag('no-conntrack')) await conntrackBench({ write: flag('write'), keep: flag('keep') });
 }
 
@@ -236,9 +220,6 @@ function goals(r) {
   return out.map((g) => ({ ...g, pass: g.value <= g.limit }));
 }
 
-const f0 = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
-const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
-const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
 
 function markdown(r) {
   const m = r.machine;
@@ -267,17 +248,6 @@ function markdown(r) {
   return lines.join('\n');
 }
 
-function writeBenchmarks(md) {
-  const file = join(ROOT, 'BENCHMARKS.md');
-  const start = '<!-- bench:results:start -->';
-  const end = '<!-- bench:results:end -->';
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : `# Benchmarks\n\n${start}\n${end}\n`;
-  const a = text.indexOf(start);
-  const b = text.indexOf(end);
-  if (a < 0 || b < a) throw new Error(`BENCHMARKS.md lacks the ${start} / ${end} markers`);
-  writeFileSync(file, `${text.slice(0, a + start.length)}\n${md}\n${text.slice(b)}`);
-  log('updated BENCHMARKS.md');
-}
 
 main().catch((err) => {
   process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);

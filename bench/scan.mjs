@@ -15,61 +15,19 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { bundleTs } from '../scripts/run-ts.mjs';
+import { firstLine, f0, f1, f2, machine, median, ROOT, writeBenchmarkBlock } from './benchKit.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** Bundles a TS driver of this benchmark into `dir` (ssh2's native addons left out, as in the CLI). */
+const bundle = async (entry, dir) => (await bundleTs(join(ROOT, entry), dir)).outfile;
+
 const START = '<!-- bench:scan:start -->';
 const END = '<!-- bench:scan:end -->';
 const log = (msg) => process.stderr.write(`[bench:scan] ${msg}\n`);
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const f0 = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
-const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
-const f2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
 
-/**
- * Bundles a TS driver as scripts/build-cli.mjs bundles the CLI: ssh2's optional native addons
- * (*.node) left out, so it runs on its JS crypto exactly as `proxyscope scan` does.
- * (scripts/run-ts.mjs's bundleTs cannot: esbuild has no loader for .node files.)
- */
-async function bundle(entry, dir) {
-  const outfile = join(dir, entry.replace(/^.*\//, '').replace(/\.ts$/, '.cjs'));
-  await build({
-    entryPoints: [join(ROOT, entry)],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    sourcemap: 'inline',
-    external: ['electron', 'node-pty', 'vitest', '*.node'],
-    logLevel: 'warning',
-  });
-  return outfile;
-}
 
-function machine() {
-  const cpus = os.cpus();
-  const first = (cmd, args) => {
-    const r = spawnSync(cmd, args, { encoding: 'utf8' });
-    return (r.stdout || r.stderr || '?').trim().split('\n')[0];
-  };
-  return {
-    date: new Date().toISOString().slice(0, 10),
-    cpu: `${cpus[0]?.model ?? '?'} x ${cpus.length}`,
-    memory: `${Math.round(os.totalmem() / 1024 ** 3)} GiB`,
-    os: `${os.type()} ${os.release()}`,
-    node: process.version,
-    iptables: first('iptables', ['--version']),
-    openssh: first('ssh', ['-V']),
-    loadBefore: os.loadavg()[0],
-  };
-}
 
 /** Starts bench/scanSetup.ts and resolves with its setup.json once it prints READY. */
 function startSetup(bundle, dir, nodes, services) {
@@ -168,15 +126,6 @@ function markdown(r) {
   return lines.join('\n');
 }
 
-function writeBenchmarks(md) {
-  const file = join(ROOT, 'BENCHMARKS.md');
-  const text = readFileSync(file, 'utf8');
-  const a = text.indexOf(START);
-  const b = text.indexOf(END);
-  if (a < 0 || b < a) throw new Error(`BENCHMARKS.md lacks the ${START} / ${END} markers`);
-  writeFileSync(file, `${text.slice(0, a + START.length)}\n${md}\n${text.slice(b)}`);
-  log('updated the scan results in BENCHMARKS.md');
-}
 
 export async function scanBench(opts = {}) {
   const sizes = [...new Set(opts.sizes ?? [1, 5, 20])].sort((a, b) => a - b);
@@ -185,7 +134,7 @@ export async function scanBench(opts = {}) {
   const parallelism = opts.parallelism ?? 8;
   if (process.getuid?.() !== 0) throw new Error('the scan benchmark needs root (ip netns add)');
   const tmp = mkdtempSync(join(os.tmpdir(), 'proxyscope-bench-scan-'));
-  const results = { machine: machine(), services, parallelism, runs, sizes: [] };
+  const results = { machine: machine({ iptables: firstLine('iptables', ['--version']), openssh: firstLine('ssh', ['-V']) }), services, parallelism, runs, sizes: [] };
   let setupProc;
   let setup;
   const onSigint = () => log('interrupted: cleaning up');
@@ -234,7 +183,10 @@ export async function scanBench(opts = {}) {
   const raw = join(os.tmpdir(), 'proxyscope-bench-scan-results.json');
   writeFileSync(raw, JSON.stringify(results, null, 2));
   log(`raw results: ${raw}`);
-  if (opts.write) writeBenchmarks(md);
+  if (opts.write) {
+    writeBenchmarkBlock(START, END, md);
+    log('updated the scan results in BENCHMARKS.md');
+  }
   return results;
 }
 
