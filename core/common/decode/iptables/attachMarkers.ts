@@ -1,7 +1,7 @@
 import type { FrontendKind, ServicePortId } from '../../model';
 import { frontendKey } from '../../kube/iptablesNameTable';
 import type { DecodeState, Group } from './decodeState';
-import { idKey, newGroup } from './decodeState';
+import { byIdOf, groupByKey, groupBySuffix, idKey, newGroup } from './decodeState';
 import type { MarkerCandidate, NatFrontendKinds } from './markers';
 
 // Puts each filter-table marker on the Service port it belongs to: the KUBE-FW chain its comment
@@ -22,7 +22,7 @@ function addressKey(ip: string | undefined, proto: string, port: number): string
 export function indexFrontends(st: DecodeState): FrontendIndex {
   const kinds: NatFrontendKinds = new Map<string, FrontendKind>();
   const groups = new Map<string, Group>();
-  for (const g of st.groups.values()) {
+  for (const g of st.groups) {
     for (const f of g.frontends) {
       const key = addressKey(f.ip, f.protocol, f.port);
       if (groups.has(key)) continue;
@@ -35,21 +35,22 @@ export function indexFrontends(st: DecodeState): FrontendIndex {
 
 function groupForId(st: DecodeState, id: ServicePortId, from: MarkerCandidate | null): Group {
   const key = idKey(id);
-  let g = st.byId.get(key);
+  const byId = byIdOf(st);
+  let g = byId.get(key);
   if (g === undefined) {
     g = newGroup(st, `I:${key}`, undefined);
     g.id = id;
     g.idSource = 'comment';
     g.protocol = id.protocol;
     if (from !== null && from.claim !== null) g.claim = { claim: from.claim, rule: from.rule };
-    st.byId.set(key, g);
+    byId.set(key, g);
   }
   return g;
 }
 
 function findGroup(st: DecodeState, m: MarkerCandidate, index: () => FrontendIndex): Group {
   if (m.firewallSuffix !== undefined) {
-    const g = st.groups.get(`S:${m.firewallSuffix}`);
+    const g = groupBySuffix(st, m.firewallSuffix);
     if (g !== undefined) return g;
   }
   const f = m.marker.frontend;
@@ -65,7 +66,7 @@ function findGroup(st: DecodeState, m: MarkerCandidate, index: () => FrontendInd
   }
   // Nobody claims it: one group per address so repeated markers for it stay together.
   const label = f === undefined ? `marker line ${m.marker.evidence.line}` : `${f.protocol} ${f.ip ?? '*'}:${f.port}`;
-  const g = st.groups.get(`M:${label}`) ?? newGroup(st, `M:${label}`, undefined);
+  const g = groupByKey(st, `M:${label}`) ?? newGroup(st, `M:${label}`, undefined);
   g.fallbackLabel = label;
   return g;
 }

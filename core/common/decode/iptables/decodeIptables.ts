@@ -5,8 +5,8 @@ import type { FrontendIndex } from './attachMarkers';
 import { parseComment, spnLabel } from './commentNames';
 import type { CommentClaim } from './commentNames';
 import type { DecodeState, Group } from './decodeState';
-import { adopt, groupOf, idKey, newDecodeState, newGroup, slotEvidence } from './decodeState';
-import { decodeEndpoints, endpointOf } from './endpointChain';
+import { adopt, byIdOf, groupOf, idKey, newDecodeState, newGroup, slotEvidence } from './decodeState';
+import { endpointOf } from './endpointChain';
 import { resolveIdentity } from './identity';
 import { decodeFrontends } from './kubeServicesChain';
 import { decodeFilterMarkers } from './markers';
@@ -37,19 +37,28 @@ type Unmapped = ProgrammedNode['facts']['unmappedChains'];
 function buildGroups(st: DecodeState): void {
   decodeFrontends(st);
   const walkAll = (): void => {
-    // Map iteration also visits groups added while walking.
-    for (const g of st.groups.values()) walkGroup(st, g);
+    // Indexed: also visits groups added while walking.
+    const groups = st.groups;
+    for (let i = 0; i < groups.length; i++) walkGroup(st, groups[i]);
   };
   // Shaped chains first: they group by suffix. Unshaped ones nothing jumped to come last.
-  for (const slot of st.slots.values()) if (slot.role !== 'sep' && slot.chain !== undefined && slot.suffix !== undefined) groupOf(st, slot);
+  const slots = st.slots;
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots[i];
+    if (slot.role !== 'sep' && slot.chain !== undefined && slot.suffix !== undefined) groupOf(st, slot);
+  }
   walkAll();
-  for (const slot of st.slots.values()) if (slot.role !== 'sep' && slot.chain !== undefined && slot.owner === undefined) groupOf(st, slot);
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots[i];
+    if (slot.role !== 'sep' && slot.chain !== undefined && slot.owner === undefined) groupOf(st, slot);
+  }
   walkAll();
 }
 
 /** KUBE-SEP chains no service chain reaches: joined to their commented Service port, else unmapped. */
 function placeOrphanEndpoints(st: DecodeState, unmapped: Unmapped): void {
-  for (const slot of st.slots.values()) {
+  if (st.sepOwned === st.sepPresent) return; // every KUBE-SEP chain has its group
+  for (const slot of st.slots) {
     if (slot.role !== 'sep' || slot.owner !== undefined || slot.chain === undefined) continue;
     let claim: CommentClaim | null = null;
     for (const rule of slot.chain.rules) {
@@ -63,14 +72,15 @@ function placeOrphanEndpoints(st: DecodeState, unmapped: Unmapped): void {
     }
     const id = { namespace: claim.namespace, name: claim.name, portName: claim.portName, protocol: endpointOf(st, slot)?.protocol ?? 'tcp' };
     const key = idKey(id);
-    let g = st.byId.get(key);
+    const byId = byIdOf(st);
+    let g = byId.get(key);
     if (g === undefined) {
       g = newGroup(st, `I:${key}`, undefined);
       g.id = id;
       g.idSource = 'comment';
-      st.byId.set(key, g);
+      byId.set(key, g);
     }
-    adopt(g, slot);
+    adopt(st, g, slot);
   }
 }
 
@@ -107,15 +117,11 @@ function toServicePort(g: Group): ProgrammedServicePort {
 }
 
 export function decodeIptables(dump: IptablesDump, ctx: IptablesDecodeContext): ProgrammedNode {
-  const st = newDecodeState(ctx.node, ctx.file, ctx.names, dump.tables.get('nat')?.chains, dump.tables.get('filter')?.chains);
-  decodeEndpoints(st);
+  const verify = ctx.verifyEndpointNames !== false;
+  const st = newDecodeState(ctx.node, ctx.file, ctx.names, dump.tables.get('nat')?.chains, dump.tables.get('filter')?.chains, verify);
   buildGroups(st);
-  for (const g of st.groups.values()) resolveIdentity(st, g);
-  for (const g of st.groups.values()) {
-    if (g.id === null) continue;
-    const key = idKey(g.id);
-    if (!st.byId.has(key)) st.byId.set(key, g);
-  }
+  for (const g of st.groups) resolveIdentity(st, g);
+  // st.byId (`ns/name:port/proto` -> first group) is built on first use, from the groups as they are now.
   const unmappedChains: { chain: string; evidence: Evidence }[] = [];
   placeOrphanEndpoints(st, unmappedChains);
   let index: FrontendIndex | undefined;
@@ -124,11 +130,11 @@ export function decodeIptables(dump: IptablesDump, ctx: IptablesDecodeContext): 
 
   const nameMismatches: NameMismatch[] = [];
   const servicePorts: ProgrammedServicePort[] = [];
-  for (const g of st.groups.values()) {
+  for (const g of st.groups) {
     if (g.id === null) {
       for (const slot of g.slots) unmappedChains.push({ chain: slot.name, evidence: slotEvidence(st, slot) });
     } else {
-      collectNameMismatches(st, g, nameMismatches, ctx.verifyEndpointNames !== false);
+      collectNameMismatches(st, g, nameMismatches, verify);
     }
     servicePorts.push(toServicePort(g));
   }

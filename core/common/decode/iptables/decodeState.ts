@@ -10,14 +10,21 @@ import type {
   ServicePortId,
 } from '../../model';
 import type { IptablesNameTable } from '../../kube/iptablesNameTable';
-import { chainRole, chainSuffix, isShaped } from './chainShape';
+import { servicePortName } from '../../kube/chainNames';
+import { chainRole, isShaped } from './chainShape';
 import type { ChainRole, ServiceRole } from './chainShape';
 import type { CommentClaim } from './commentNames';
-import type { EndpointInfo } from './endpointChain';
+import { decodeEndpointInto } from './endpointChain';
+import { newSlotTable, tableAdd, tableFind } from './slotTable';
+import type { SlotTable } from './slotTable';
+
+export { ruleProtocol } from './ruleProtocol';
+export { ruleEvidence, rulesEvidence, slotEvidence } from './ruleEvidence';
 
 // Shared state of one decode. Every KUBE-SVC/SVL/EXT/FW/XLB/SEP chain, present or only jumped
-// to, gets one slot, indexed once by name; everything learned about a chain lives on its slot so
-// later passes need no further Map lookups (the 10k-Service dump has ~60k such chains).
+// to, gets one slot, indexed once by name (slotTable.ts); everything learned about a chain lives
+// on its slot, KUBE-SEP content included, so later passes need no further lookups (the
+// 10k-Service dump has ~60k such chains: one object each, nothing per chain that is not needed).
 // A group is every chain of one Service port: kube-proxy names KUBE-SVC/SVL/EXT/FW/XLB of a port
 // with one shared hash suffix (pkg/proxy/iptables/proxier.go portProtoHash), so the suffix is the
 // grouping key; chains with other names join the group that jumps to them first.
@@ -34,18 +41,40 @@ export interface ChainSlot {
   owner: Group | undefined;
   /** First rule seen jumping here. */
   via: IptRule | undefined;
-  /** Decoded KUBE-SEP content; undefined until decoded, null when absent. */
-  endpoint: EndpointInfo | null | undefined;
   /** Scratch mark for per-path de-duplication. */
   mark: number;
   /** Set once the chain has been decoded as part of its group. */
   walked: boolean;
+  // KUBE-SEP content (endpointChain.ts), read when the slot is made; unset for other chains.
+  /** DNAT destination; undefined when the chain has no usable DNAT rule. */
+  ip?: string;
+  port?: number;
+  protocol: L4Protocol | undefined;
+  dnatRule: IptRule | undefined;
+  /** kube-proxy's hairpin rule `-s <ip> -j KUBE-MARK-MASQ` is present (checks/catalog/hairpinIptables.ts). */
+  hairpin: boolean;
+  /** Rules with a comment (large-cluster mode drops them). */
+  comments: number;
+  /** Whether endpointOf has counted the rules into DecodeState.endpointRules / endpointComments. */
+  counted: boolean;
+  /** Rules of the chain (read with it: later counting need not touch the chain again). */
+  ruleCount: number;
+  /**
+   * Evidence of the chain's first rule, and of its second when the chain has exactly two (kube-proxy's
+   * hairpin + DNAT): made while the rules are in the CPU caches, shared by every backend of the endpoint.
+   */
+  ev0: Evidence | undefined;
+  ev1: Evidence | undefined;
+  /** KUBE-SEP name checked against its owner's hash identity: 0 not yet, 1 as kube-proxy names it, 2 misnamed. */
+  nameCheck: 0 | 1 | 2;
 }
 
 export interface Group {
   key: string;
   /** Shared 16-char hash of the group's kube-proxy-shaped chains. */
   suffix: string | undefined;
+  /** The name table's Service port for `suffix`, looked up once when the group is made. */
+  hashHit: { id: ServicePortId; form: 'current' | 'legacy' } | undefined;
   /** Chains (present or referenced) that belong to this Service port, in discovery order. */
   slots: ChainSlot[];
   /** First chain per role. */
@@ -65,6 +94,12 @@ export interface Group {
   form?: 'current' | 'legacy';
   /** Label for groups no rule identifies (marker-only groups without a comment). */
   fallbackLabel?: string;
+  /** Service port name of hashHit, as kube-proxy hashed it (built on first use). */
+  hashSpn: string | undefined;
+  /** Present kube-proxy-shaped KUBE-SEP chains of the group / those named-checked early / misnamed among them. */
+  sepShaped: number;
+  sepChecked: number;
+  sepBad: number;
 }
 
 export interface DecodeState {
@@ -73,13 +108,23 @@ export interface DecodeState {
   names: IptablesNameTable | null;
   nat: Map<string, IptChain>;
   filter: Map<string, IptChain>;
-  slots: Map<string, ChainSlot>;
-  groups: Map<string, Group>;
-  /** `ns/name:port/proto` -> group, filled once identities are resolved. */
-  byId: Map<string, Group>;
+  /** Every slot in creation order (dump order, then jump targets not in the dump). */
+  slots: ChainSlot[];
+  table: SlotTable;
+  /** Groups in creation order. */
+  groups: Group[];
+  /** Groups by hash suffix (shaped chains) or by their key (`C:chain`, `I:id`, `M:label`). */
+  groupIndex: Map<string, Group>;
+  /** `ns/name:port/proto` -> group; built on first use (byIdOf) once identities are resolved. */
+  byId: Map<string, Group> | undefined;
   /** KUBE-SEP rules seen / KUBE-SEP rules with a comment. */
   endpointRules: number;
   endpointComments: number;
+  /** KUBE-SEP slots with a chain / those some group owns (equal: no orphan endpoint chains). */
+  sepPresent: number;
+  sepOwned: number;
+  /** Check KUBE-SEP names while building backends (IptablesDecodeContext.verifyEndpointNames). */
+  verifyNames: boolean;
   /** Counter behind ChainSlot.mark. */
   markSeq: number;
 }
@@ -88,8 +133,30 @@ const EMPTY = new Map<string, IptChain>();
 
 function newSlot(name: string, chain: IptChain | undefined, role: ChainRole, via: IptRule | undefined): ChainSlot {
   const shaped = isShaped(name, role);
-  const suffix = shaped && role !== 'sep' ? chainSuffix(name, role) : undefined;
-  return { name, chain, role, shaped, suffix, owner: undefined, via, endpoint: undefined, mark: 0, walked: false };
+  // Every field set up front: one hidden class for all slots keeps property access monomorphic.
+  const slot: ChainSlot = {
+    name,
+    chain,
+    role,
+    shaped,
+    suffix: shaped && role !== 'sep' ? name.slice(role === 'fw' ? 8 : 9) : undefined,
+    owner: undefined,
+    via,
+    mark: 0,
+    walked: false,
+    ip: undefined,
+    port: undefined,
+    protocol: undefined,
+    dnatRule: undefined,
+    hairpin: false,
+    comments: 0,
+    counted: false,
+    ruleCount: 0,
+    ev0: undefined,
+    ev1: undefined,
+    nameCheck: 0,
+  };
+  return slot;
 }
 
 export function newDecodeState(
@@ -98,86 +165,77 @@ export function newDecodeState(
   names: IptablesNameTable | null,
   nat: Map<string, IptChain> | undefined,
   filter: Map<string, IptChain> | undefined,
+  verifyNames = true,
 ): DecodeState {
+  const natChains = nat ?? EMPTY;
   const st: DecodeState = {
     node,
     file,
     names,
-    nat: nat ?? EMPTY,
+    nat: natChains,
     filter: filter ?? EMPTY,
-    slots: new Map(),
-    groups: new Map(),
-    byId: new Map(),
+    slots: [],
+    table: newSlotTable(natChains.size + (natChains.size >> 3)),
+    groups: [],
+    groupIndex: new Map(),
+    byId: undefined,
     endpointRules: 0,
     endpointComments: 0,
+    sepPresent: 0,
+    sepOwned: 0,
+    verifyNames,
     markSeq: 0,
   };
-  for (const [name, chain] of st.nat) {
+  // One pass in dump order; KUBE-SEP chains are decoded here, while their rules are in the CPU
+  // caches (service chains reach endpoints in hash order, i.e. all over the dump).
+  const slots = st.slots;
+  natChains.forEach((chain) => {
+    const name = chain.name;
     const role = chainRole(name);
-    if (role !== null) st.slots.set(name, newSlot(name, chain, role, undefined));
-  }
+    if (role === null) return;
+    const slot = newSlot(name, chain, role, undefined);
+    if (role === 'sep') {
+      decodeEndpointInto(slot, chain, node, file);
+      st.sepPresent++;
+    }
+    tableAdd(st.table, slots.length, name, role);
+    slots.push(slot);
+  });
   return st;
 }
 
 /** Slot of a per-service / per-endpoint chain name (created for names only jumped to); null for other names. */
 export function slotOf(st: DecodeState, name: string | undefined, via: IptRule | undefined): ChainSlot | null {
   if (name === undefined) return null;
-  let s = st.slots.get(name);
-  if (s === undefined) {
-    const role = chainRole(name);
-    if (role === null) return null;
-    s = newSlot(name, undefined, role, via);
-    st.slots.set(name, s);
-  } else if (s.via === undefined) {
-    s.via = via;
+  const role = chainRole(name);
+  return role === null ? null : slotOfRole(st, name, role, via);
+}
+
+/** slotOf for a name whose role (chainRole) is known. */
+export function slotOfRole(st: DecodeState, name: string, role: ChainRole, via: IptRule | undefined): ChainSlot {
+  const i = tableFind(st.table, st.slots, name, role);
+  if (i >= 0) {
+    const s = st.slots[i];
+    if (s.via === undefined) s.via = via;
+    return s;
   }
+  const s = newSlot(name, undefined, role, via);
+  tableAdd(st.table, st.slots.length, name, role, true);
+  st.slots.push(s);
   return s;
-}
-
-export function ruleEvidence(st: DecodeState, rule: IptRule): Evidence {
-  return { node: st.node, file: st.file, line: rule.line, raw: rule.raw };
-}
-
-/**
- * Evidence of every rule of `rules`, in an array of exactly that length: grown by push(), a
- * two-rule KUBE-SEP chain's list would get a 16-slot backing store, and there are 50k of them.
- */
-export function rulesEvidence(st: DecodeState, rules: readonly IptRule[]): Evidence[] {
-  switch (rules.length) {
-    case 0: return [];
-    case 1: return [ruleEvidence(st, rules[0])];
-    case 2: return [ruleEvidence(st, rules[0]), ruleEvidence(st, rules[1])];
-    case 3: return [ruleEvidence(st, rules[0]), ruleEvidence(st, rules[1]), ruleEvidence(st, rules[2])];
-  }
-  const out: Evidence[] = new Array<Evidence>(rules.length);
-  for (let i = 0; i < rules.length; i++) out[i] = ruleEvidence(st, rules[i]);
-  return out;
-}
-
-/** Evidence for a chain: its first rule, else a rebuilt declaration line, else the jump to it. */
-export function slotEvidence(st: DecodeState, slot: ChainSlot): Evidence {
-  const chain = slot.chain;
-  if (chain !== undefined) {
-    const first = chain.rules[0];
-    if (first !== undefined) return ruleEvidence(st, first);
-    // The parser keeps no raw text for declarations; rebuild the line iptables-save prints.
-    const c = chain.counters;
-    const raw = `:${chain.name} ${chain.policy ?? '-'}${c === undefined ? '' : ` [${c.packets}:${c.bytes}]`}`;
-    return { node: st.node, file: st.file, line: chain.line, raw };
-  }
-  if (slot.via !== undefined) return ruleEvidence(st, slot.via);
-  return { node: st.node, file: st.file, line: 0, raw: slot.name };
 }
 
 export function idKey(id: { namespace: string; name: string; portName: string; protocol: L4Protocol }): string {
   return `${id.namespace}/${id.name}:${id.portName}/${id.protocol}`;
 }
 
+/** A new group; `suffix` groups are indexed by the suffix, the others by `key`. */
 export function newGroup(st: DecodeState, key: string, suffix: string | undefined): Group {
   // Every field set up front (one hidden class for all groups, monomorphic reads in later passes).
   const g: Group = {
     key,
     suffix,
+    hashHit: suffix !== undefined && st.names !== null ? st.names.bySuffix.get(suffix) : undefined,
     slots: [],
     roles: { svc: undefined, svl: undefined, ext: undefined, fw: undefined, xlb: undefined },
     frontends: [],
@@ -191,36 +249,77 @@ export function newGroup(st: DecodeState, key: string, suffix: string | undefine
     idSource: 'none',
     form: undefined,
     fallbackLabel: undefined,
+    hashSpn: undefined,
+    sepShaped: 0,
+    sepChecked: 0,
+    sepBad: 0,
   };
-  st.groups.set(key, g);
+  st.groups.push(g);
+  st.groupIndex.set(suffix ?? key, g);
   return g;
 }
 
+/** The group of hash suffix `suffix` (what `S:<suffix>` names), if any. */
+export function groupBySuffix(st: DecodeState, suffix: string): Group | undefined {
+  return st.groupIndex.get(suffix);
+}
+
+/** The group made with `key` (`C:…`, `I:…`, `M:…`), if any. */
+export function groupByKey(st: DecodeState, key: string): Group | undefined {
+  return st.groupIndex.get(key);
+}
+
 /** Puts the chain into group `g` unless some group already owns it. */
-export function adopt(g: Group, slot: ChainSlot): void {
+export function adopt(st: DecodeState, g: Group, slot: ChainSlot): void {
   if (slot.owner !== undefined) return;
   slot.owner = g;
   g.slots.push(slot);
-  if (slot.role !== 'sep' && g.roles[slot.role] === undefined) g.roles[slot.role] = slot;
+  if (slot.role === 'sep') {
+    if (slot.chain !== undefined) {
+      st.sepOwned++;
+      if (slot.shaped) g.sepShaped++;
+    }
+  } else if (g.roles[slot.role] === undefined) {
+    g.roles[slot.role] = slot;
+  }
 }
 
 /** The group of a service-level chain: its owner, else the group of its hash suffix, else its own. */
 export function groupOf(st: DecodeState, slot: ChainSlot): Group {
   if (slot.owner !== undefined) return slot.owner;
-  const key = slot.suffix !== undefined ? `S:${slot.suffix}` : `C:${slot.name}`;
-  const g = st.groups.get(key) ?? newGroup(st, key, slot.suffix);
-  adopt(g, slot);
+  const suffix = slot.suffix;
+  let g: Group | undefined;
+  if (suffix !== undefined) g = st.groupIndex.get(suffix) ?? newGroup(st, `S:${suffix}`, suffix);
+  else {
+    const key = `C:${slot.name}`;
+    g = st.groupIndex.get(key) ?? newGroup(st, key, undefined);
+  }
+  adopt(st, g, slot);
   return g;
 }
 
-/** Lower-case L4 protocol of `-p`, when it is one kube-proxy uses. */
-export function ruleProtocol(rule: IptRule): L4Protocol | undefined {
-  const p = rule.protocol;
-  if (p === undefined || p.negated) return undefined;
-  const v = p.value;
-  if (v === 'tcp' || v === 'udp' || v === 'sctp') return v;
-  const lower = v.toLowerCase();
-  return lower === 'tcp' || lower === 'udp' || lower === 'sctp' ? lower : undefined;
+/** `ns/name:port/proto` -> group: the first group of each resolved identity, then groups added for one. */
+export function byIdOf(st: DecodeState): Map<string, Group> {
+  let byId = st.byId;
+  if (byId === undefined) {
+    byId = new Map();
+    for (const g of st.groups) {
+      if (g.id === null) continue;
+      const key = idKey(g.id);
+      if (!byId.has(key)) byId.set(key, g);
+    }
+    st.byId = byId;
+  }
+  return byId;
+}
+
+/** hashHit's Service port name in the form the hash matched (see nameMismatches.ts). */
+export function hashSpnOf(g: Group & { hashHit: NonNullable<Group['hashHit']> }): string {
+  if (g.hashSpn === undefined) {
+    const id = g.hashHit.id;
+    g.hashSpn = servicePortName(id.namespace, id.name, id.portName, g.hashHit.form);
+  }
+  return g.hashSpn;
 }
 
 /**
@@ -228,6 +327,6 @@ export function ruleProtocol(rule: IptRule): L4Protocol | undefined {
  * (first group wins); kube-proxy-shaped service chains belong to their own suffix group.
  */
 export function linkJump(st: DecodeState, g: Group, slot: ChainSlot): void {
-  if (slot.role === 'sep' || !slot.shaped) adopt(g, slot);
+  if (slot.role === 'sep' || !slot.shaped) adopt(st, g, slot);
   else groupOf(st, slot);
 }

@@ -1,74 +1,52 @@
 import type { Evidence, IptChain, IptRule, L4Protocol } from '../../model';
-import { matchOption, readDnatDestination } from '../../parse/iptablesRule';
+import type { DnatTarget } from '../../parse/iptablesRule';
+import { readDnatDestination } from '../../parse/iptablesRule';
 import type { ChainSlot, DecodeState } from './decodeState';
-import { ruleProtocol, rulesEvidence } from './decodeState';
+import { ruleProtocol } from './ruleProtocol';
 
 // One KUBE-SEP chain, as pkg/proxy/iptables/proxier.go writes it per endpoint:
 //   -A KUBE-SEP-X [-m comment --comment ns/name:port] -s <epIP> -j KUBE-MARK-MASQ   (hairpin)
 //   -A KUBE-SEP-X [...] [-m recent --name KUBE-SEP-X --set] -m tcp -p tcp -j DNAT --to-destination ip:port
+// What the decoder needs of it is written straight onto the chain's slot (decodeState.ts):
+// no object or evidence list per endpoint unless a backend uses it.
 
-export interface EndpointInfo {
-  chain: string;
-  /** DNAT destination; undefined when the chain has no usable DNAT rule. */
-  ip?: string;
-  port?: number;
-  protocol?: L4Protocol;
-  dnatRule?: IptRule;
-  /**
-   * `-s <epIP> -j KUBE-MARK-MASQ` present, with the DNAT destination's IP as a host address
-   * (`ip`, `ip/32`, `ip/128`): the test checks/catalog/hairpinIptables.ts applies. False without a
-   * usable DNAT destination.
-   */
+/** Where decodeEndpointInto writes: the KUBE-SEP fields of a ChainSlot. */
+export interface EndpointFields extends DnatTarget {
+  protocol: L4Protocol | undefined;
+  dnatRule: IptRule | undefined;
   hairpin: boolean;
-  /** `-m recent --set` on the DNAT rule (ClientIP session affinity). */
-  affinitySet: boolean;
-  /** Whether any rule carries a comment (large-cluster mode drops them). */
-  commented: boolean;
-  /** Rules with a comment. */
   comments: number;
-  /** Whether endpointOf has counted the rules into DecodeState.endpointRules / endpointComments. */
-  counted: boolean;
-  evidence: Evidence[];
+  ruleCount: number;
+  ev0: Evidence | undefined;
+  ev1: Evidence | undefined;
 }
 
-export function decodeEndpointChain(st: DecodeState, chain: IptChain): EndpointInfo {
+/** Reads the DNAT destination, protocol, hairpin rule and comment count of a KUBE-SEP chain into `out`. */
+export function decodeEndpointInto(out: EndpointFields, chain: IptChain, node: string, file: string): void {
   const rules = chain.rules;
-  // Every field set up front: one object shape for all endpoints keeps property access monomorphic.
-  const info: EndpointInfo = {
-    chain: chain.name,
-    ip: undefined,
-    port: undefined,
-    protocol: undefined,
-    dnatRule: undefined,
-    hairpin: false,
-    affinitySet: false,
-    commented: false,
-    comments: 0,
-    counted: false,
-    evidence: rulesEvidence(st, rules),
-  };
+  out.ruleCount = rules.length;
   let masq = false;
+  let comments = 0;
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i];
-    if (rule.comment !== undefined) {
-      info.commented = true;
-      info.comments++;
-    }
+    if (rule.comment !== undefined) comments++;
     const target = rule.target;
     if (target === 'DNAT') {
-      if (info.dnatRule !== undefined) continue; // first DNAT wins, as in the kernel
-      info.dnatRule = rule;
-      readDnatDestination(rule, info);
-      info.protocol = ruleProtocol(rule);
-      if (rule.matches.length > 0 && matchOption(rule, 'recent', '--set') !== undefined) info.affinitySet = true;
+      if (out.dnatRule !== undefined) continue; // first DNAT wins, as in the kernel
+      out.dnatRule = rule;
+      readDnatDestination(rule, out);
+      out.protocol = ruleProtocol(rule);
     } else if (target === 'KUBE-MARK-MASQ' && rule.source !== undefined && !rule.source.negated) {
       masq = true;
     }
   }
+  out.comments = comments;
+  // Evidence a backend of this endpoint will cite (ruleEvidence's shape), made while the rules are hot.
+  if (rules.length > 0) out.ev0 = { node, file, line: rules[0].line, raw: rules[0].raw };
+  if (rules.length === 2) out.ev1 = { node, file, line: rules[1].line, raw: rules[1].raw };
   // The hairpin rule comes before the DNAT rule that names the IP: a second look, rarely needed
   // beyond the chain's first rule, while the rules are still in the CPU caches.
-  if (masq && info.ip !== undefined) info.hairpin = hasHairpinRule(rules, info.ip);
-  return info;
+  if (masq && out.ip !== undefined) out.hairpin = hasHairpinRule(rules, out.ip);
 }
 
 function hasHairpinRule(rules: readonly IptRule[], ip: string): boolean {
@@ -90,30 +68,15 @@ export function isHostAddress(value: string, ip: string): boolean {
 }
 
 /**
- * Memoised KUBE-SEP decode; null when the chain is not in the dump. A chain's rules count towards
- * endpointCommentsPresent once it is used here (decodeEndpoints may have decoded it earlier).
+ * The KUBE-SEP slot itself when its chain is in the dump (decoded with the state), else null.
+ * A chain's rules count towards endpointCommentsPresent once it is used here.
  */
-export function endpointOf(st: DecodeState, slot: ChainSlot): EndpointInfo | null {
-  let info = slot.endpoint;
-  if (info === undefined) {
-    info = slot.chain === undefined ? null : decodeEndpointChain(st, slot.chain);
-    slot.endpoint = info;
+export function endpointOf(st: DecodeState, slot: ChainSlot): ChainSlot | null {
+  if (slot.chain === undefined) return null;
+  if (!slot.counted) {
+    slot.counted = true;
+    st.endpointRules += slot.ruleCount;
+    st.endpointComments += slot.comments;
   }
-  if (info !== null && !info.counted) {
-    info.counted = true;
-    st.endpointRules += info.evidence.length;
-    st.endpointComments += info.comments;
-  }
-  return info;
-}
-
-/**
- * Decodes every KUBE-SEP chain of the dump up front, in dump order. Service chains reach their
- * endpoints in hash order, i.e. all over the dump: walking 50k endpoint chains that way missed
- * the CPU caches at nearly every step, reading them in order does not.
- */
-export function decodeEndpoints(st: DecodeState): void {
-  for (const slot of st.slots.values()) {
-    if (slot.role === 'sep' && slot.chain !== undefined && slot.endpoint === undefined) slot.endpoint = decodeEndpointChain(st, slot.chain);
-  }
+  return slot;
 }

@@ -22,6 +22,9 @@ function findClaim(g: Group): { claim: CommentClaim; rule: IptRule } | undefined
   for (const endpoints of [false, true]) {
     for (const slot of g.slots) {
       if ((slot.role === 'sep') !== endpoints || slot.chain === undefined) continue;
+      // KUBE-SEP comments were counted when the chain was read: without any, skip its rules
+      // (large-cluster mode drops them all, and this would walk every endpoint's rules again).
+      if (endpoints && slot.comments === 0) continue;
       for (const rule of slot.chain.rules) {
         if (rule.comment === undefined) continue;
         const claim = parseComment(rule.comment);
@@ -60,14 +63,13 @@ export function resolveIdentity(st: DecodeState, g: Group): void {
   if (g.claim === undefined) g.claim = findClaim(g);
   const protocol = observedProtocol(st, g);
   if (protocol !== undefined) g.protocol = protocol;
-  if (g.suffix !== undefined && st.names !== null) {
-    const hit = st.names.bySuffix.get(g.suffix);
-    if (hit !== undefined) {
-      g.id = hit.id;
-      g.idSource = 'hash';
-      g.form = hit.form;
-      return;
-    }
+  // Looked up when the group was made (decodeState.ts newGroup).
+  const hit = g.hashHit;
+  if (hit !== undefined) {
+    g.id = hit.id;
+    g.idSource = 'hash';
+    g.form = hit.form;
+    return;
   }
   const claim = g.claim?.claim;
   if (claim !== undefined) {

@@ -51,6 +51,9 @@ function checkServiceChains(st: DecodeState, g: Group, out: NameMismatch[]): voi
 /** KUBE-SEP chains: name against the hash of the group's Service port + the DNAT destination. */
 function checkEndpointChains(st: DecodeState, g: Group, out: NameMismatch[]): void {
   if (g.id === null) return;
+  // Every endpoint already checked while its backend was built (serviceChain.ts), all named
+  // right: nothing to report, and every such chain's rules are counted already.
+  if (g.sepChecked === g.sepShaped && g.sepBad === 0) return;
   const id = g.id;
   const known = g.idSource === 'hash' ? g.form : undefined;
   // At most two forms (formsFor); kept in locals, no per-group arrays on the hot path.
@@ -60,9 +63,12 @@ function checkEndpointChains(st: DecodeState, g: Group, out: NameMismatch[]): vo
     if (slot.role !== 'sep' || !slot.shaped) continue;
     const ep = endpointOf(st, slot);
     if (ep === null || ep.ip === undefined || ep.port === undefined || ep.dnatRule === undefined) continue;
+    if (ep.nameCheck === 1) continue;
     // Compared in place: no name string is built unless the chain is misnamed.
-    if (isIptablesEndpointChainName(slot.name, spn1, id.protocol, ep.ip, ep.port)) continue;
-    if (spn2 !== undefined && isIptablesEndpointChainName(slot.name, spn2, id.protocol, ep.ip, ep.port)) continue;
+    if (ep.nameCheck === 0) {
+      if (isIptablesEndpointChainName(slot.name, spn1, id.protocol, ep.ip, ep.port)) continue;
+      if (spn2 !== undefined && isIptablesEndpointChainName(slot.name, spn2, id.protocol, ep.ip, ep.port)) continue;
+    }
     const endpoint = joinHostPort(ep.ip, ep.port);
     const spns = spn2 === undefined ? [spn1] : [spn1, spn2];
     out.push({

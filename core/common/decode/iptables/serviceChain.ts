@@ -1,7 +1,9 @@
-import type { Evidence, IptChain, IptRule, LbStep, ProgrammedBackend, ProgrammedPath } from '../../model';
-import { dnatDestination, matchOption, probability } from '../../parse/iptablesRule';
+import type { Evidence, IptChain, IptMatch, IptOption, IptRule, LbStep, ProgrammedBackend, ProgrammedPath } from '../../model';
+import { dnatDestination, matchOption } from '../../parse/iptablesRule';
+import { isIptablesEndpointChainName } from '../../kube/chainNames';
 import type { ChainSlot, DecodeState, Group } from './decodeState';
-import { linkJump, rulesEvidence, slotOf } from './decodeState';
+import { chainRole } from './chainShape';
+import { hashSpnOf, linkJump, ruleEvidence, rulesEvidence, slotOfRole } from './decodeState';
 import { endpointOf } from './endpointChain';
 
 // KUBE-SVC (Cluster policy), KUBE-SVL (Local policy) and the LB part of the old KUBE-XLB, as
@@ -33,17 +35,49 @@ const scratchSlots: (ChainSlot | null)[] = [];
 const scratchRules: (IptRule | undefined)[] = [];
 const scratchBackends: (ProgrammedBackend | undefined)[] = [];
 
-function isAffinityCheck(rule: IptRule): boolean {
-  const matches = rule.matches;
+// What scanMatches found besides the affinity check: the `-m statistic --probability` option.
+let scannedProbability: IptOption | undefined;
+
+/**
+ * One pass over the rule's matches: whether it is a session-affinity check (`-m recent --rcheck`
+ * or `--update`); the first statistic `--probability` option is left in scannedProbability.
+ */
+function scanMatches(matches: readonly IptMatch[]): boolean {
+  let affinity = false;
+  let prob: IptOption | undefined;
   for (let i = 0; i < matches.length; i++) {
-    if (matches[i].module !== 'recent') continue;
-    const options = matches[i].options;
-    for (let j = 0; j < options.length; j++) {
-      const name = options[j].name;
-      if (name === '--rcheck' || name === '--update') return true;
+    const m = matches[i];
+    const options = m.options;
+    if (m.module === 'recent') {
+      for (let j = 0; j < options.length && !affinity; j++) {
+        const name = options[j].name;
+        if (name === '--rcheck' || name === '--update') affinity = true;
+      }
+    } else if (prob === undefined && m.module === 'statistic') {
+      for (let j = 0; j < options.length; j++) {
+        if (options[j].name === '--probability') {
+          prob = options[j];
+          break;
+        }
+      }
     }
   }
-  return false;
+  scannedProbability = prob;
+  return affinity;
+}
+
+// kube-proxy writes a handful of distinct probabilities (1/n), shared as strings by the parser.
+const probabilityMemo = new Map<string, number | undefined>();
+
+/** iptablesRule.probability of the option scanMatches found, parsed once per distinct text. */
+function optionProbability(o: IptOption | undefined): number | undefined {
+  if (o === undefined || o.values.length === 0) return undefined;
+  const v = o.values[0];
+  if (probabilityMemo.has(v)) return probabilityMemo.get(v);
+  const p = Number(v);
+  const out = Number.isFinite(p) && v.trim() !== '' ? p : undefined;
+  if (probabilityMemo.size < 4096) probabilityMemo.set(v, out);
+  return out;
 }
 
 /** Decodes one service chain of group `g`, linking every chain it jumps to into the group graph. */
@@ -57,14 +91,20 @@ export function decodeServiceChain(st: DecodeState, g: Group, chain: IptChain, p
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i];
     const target = rule.target;
-    if (target === undefined || NON_ENDPOINT_TARGETS.has(target)) continue;
-    if (DROP_TARGETS.has(target)) {
-      (drops ??= []).push(rule);
-      continue;
+    if (target === undefined) continue;
+    // Per-service / per-endpoint chains (nearly every rule here) are in neither set: skip hashing them.
+    const role = chainRole(target);
+    if (role === null) {
+      if (NON_ENDPOINT_TARGETS.has(target)) continue;
+      if (DROP_TARGETS.has(target)) {
+        (drops ??= []).push(rule);
+        continue;
+      }
     }
-    const slot = slotOf(st, target, rule);
+    const slot = role === null ? null : slotOfRole(st, target, role, rule);
     if (slot !== null) linkJump(st, g, slot);
-    if (rule.matches.length > 0 && isAffinityCheck(rule)) {
+    const hasMatches = rule.matches.length > 0;
+    if (hasMatches && scanMatches(rule.matches)) {
       const seconds = Number(matchOption(rule, 'recent', '--seconds')?.values[0]);
       if (affinitySeconds === undefined && Number.isFinite(seconds)) affinitySeconds = seconds;
       if (slot !== null && affinity?.has(slot) !== true) (affinity ??= new Map()).set(slot, evidence[i]);
@@ -72,7 +112,7 @@ export function decodeServiceChain(st: DecodeState, g: Group, chain: IptChain, p
     }
     // Old KUBE-XLB sends pod and host traffic on to KUBE-SVC: a hand-off, not an endpoint.
     if (slot !== null && slot.role !== 'sep') continue;
-    scratchSteps[k] = { target, probability: rule.matches.length > 0 ? probability(rule) : undefined, evidence: evidence[i] };
+    scratchSteps[k] = { target, probability: hasMatches ? optionProbability(scannedProbability) : undefined, evidence: evidence[i] };
     scratchSlots[k] = slot;
     scratchRules[k] = rule;
     k++;
@@ -92,6 +132,37 @@ export function decodeServiceChain(st: DecodeState, g: Group, chain: IptChain, p
   }
   if (affinitySeconds !== undefined) path.affinitySeconds = affinitySeconds;
   return { path, drops: (drops ?? NO_DROPS) as IptRule[] };
+}
+
+/**
+ * Evidence of a backend: the LB jump, the affinity jump (ClientIP), then the KUBE-SEP rules (made
+ * when the chain was read, see endpointChain.ts, so later backends of the endpoint share them).
+ */
+function backendEvidence(st: DecodeState, slot: ChainSlot, lb: Evidence, sticky: Evidence | undefined): Evidence[] {
+  if (slot.ev1 !== undefined) {
+    // kube-proxy's two rules: the hairpin MASQ and the DNAT.
+    return sticky === undefined ? [lb, slot.ev0 as Evidence, slot.ev1] : [lb, sticky, slot.ev0 as Evidence, slot.ev1];
+  }
+  const rules = (slot.chain as IptChain).rules;
+  const lead = sticky === undefined ? 1 : 2;
+  const out = new Array<Evidence>(lead + rules.length);
+  out[0] = lb;
+  if (sticky !== undefined) out[1] = sticky;
+  for (let i = 0; i < rules.length; i++) out[lead + i] = i === 0 && slot.ev0 !== undefined ? slot.ev0 : ruleEvidence(st, rules[i]);
+  return out;
+}
+
+/**
+ * Checks a KUBE-SEP name against its group's hash identity while the slot is at hand (the check
+ * itself is nameMismatches.ts checkEndpointChains, which then only revisits groups with misses).
+ */
+function checkEndpointName(slot: ChainSlot, ip: string, port: number): void {
+  const g = slot.owner;
+  if (g === undefined || g.hashHit === undefined || !slot.shaped || slot.dnatRule === undefined) return;
+  const ok = isIptablesEndpointChainName(slot.name, hashSpnOf(g as Group & { hashHit: NonNullable<Group['hashHit']> }), g.hashHit.id.protocol, ip, port);
+  slot.nameCheck = ok ? 1 : 2;
+  g.sepChecked++;
+  if (!ok) g.sepBad++;
 }
 
 /** Backends of the steps (targets in scratchSlots / scratchRules), with each one's overall share. */
@@ -127,13 +198,11 @@ function buildBackends(st: DecodeState, steps: LbStep[], affinity: Map<ChainSlot
     slot.mark = mark;
     const ep = endpointOf(st, slot);
     if (ep === null || ep.ip === undefined || ep.port === undefined) continue;
-    // Evidence: the LB jump, the affinity jump (ClientIP), then the KUBE-SEP rules.
-    const sticky = affinity?.get(slot);
-    const epEvidence = ep.evidence;
-    let evidence: Evidence[];
-    if (sticky === undefined) evidence = epEvidence.length === 2 ? [step.evidence, epEvidence[0], epEvidence[1]] : [step.evidence].concat(epEvidence);
-    else evidence = [step.evidence, sticky].concat(epEvidence);
-    scratchBackends[n++] = { ip: ep.ip, port: ep.port, probability: share, chain: slot.name, evidence, hairpinMasq: ep.hairpin };
+    const ip = ep.ip;
+    const port = ep.port;
+    if (ep.nameCheck === 0 && st.verifyNames) checkEndpointName(ep, ip, port);
+    const evidence = backendEvidence(st, ep, step.evidence, affinity?.get(slot));
+    scratchBackends[n++] = { ip, port, probability: share, chain: slot.name, evidence, hairpinMasq: ep.hairpin };
   }
   const backends = scratchBackends.slice(0, n) as ProgrammedBackend[];
   for (let j = 0; j < n; j++) scratchBackends[j] = undefined;
