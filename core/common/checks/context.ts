@@ -7,6 +7,7 @@ import type {
   ProgrammedServicePort,
 } from '../model';
 import { servicePortKey } from './keys';
+import type { JoinStatus } from './joinStatus';
 import type { OrphanStatus } from './orphanStatus';
 import { orphanStatus } from './orphanStatus';
 
@@ -32,6 +33,8 @@ export interface PortJoin {
   e: ExpectedServicePort | undefined;
   /** Non-null when the rules belong to no current, proxied Service port (orphan-rules reports it). */
   orphan: OrphanStatus | null;
+  /** joinStatus's result, computed on first use (undefined = not yet). */
+  status?: JoinStatus | null;
 }
 
 export interface NodeCheckContext {
@@ -56,28 +59,33 @@ export function buildNodeCheckContext(
 ): NodeCheckContext {
   if (!cluster) return { node: programmed.node, programmed, cluster: null };
   const expectedByKey = new Map<string, ExpectedServicePort>();
-  for (const e of cluster.expected) expectedByKey.set(expectedKey(e), e);
+  const expected = cluster.expected;
+  for (let i = 0; i < expected.length; i++) expectedByKey.set(expectedKey(expected[i]), expected[i]);
   const programmedByKey = new Map<string, ProgrammedServicePort[]>();
-  for (const sp of programmed.servicePorts) {
+  const sps = programmed.servicePorts;
+  for (let i = 0; i < sps.length; i++) {
+    const sp = sps[i];
     if (!sp.id) continue;
     const k = servicePortKey(sp.id);
     const list = programmedByKey.get(k);
     if (list) list.push(sp);
     else programmedByKey.set(k, [sp]);
   }
-  const data: ClusterCheckData = { index: cluster.index, expected: cluster.expected, expectedByKey, programmedByKey, joins: [] };
-  for (const [key, sps] of programmedByKey) {
+  const data: ClusterCheckData = { index: cluster.index, expected, expectedByKey, programmedByKey, joins: [] };
+  // forEach, not for-of: this runs once per node, mostly unoptimized, where every step of an
+  // entries() iterator allocates.
+  programmedByKey.forEach((list, key) => {
     const e = expectedByKey.get(key);
     // The expected list has every port of every current Service, so a match settles it.
     let orphan: OrphanStatus | null = e ? (e.proxied ? null : { reason: 'not-proxied', service: e.service, notProxiedReason: e.notProxiedReason }) : null;
     if (!e) {
-      for (const sp of sps) {
+      for (const sp of list) {
         orphan = orphanStatus(data, sp);
         if (orphan) break;
       }
     }
-    data.joins.push({ key, sps, e, orphan });
-  }
+    data.joins.push({ key, sps: list, e, orphan, status: undefined });
+  });
   return { node: programmed.node, programmed, cluster: data };
 }
 

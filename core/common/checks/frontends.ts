@@ -37,7 +37,14 @@ export function covers(sps: ProgrammedServicePort[], f: ExpectedFrontend): boole
 
 function sameFrontend(kind: FrontendKind, ip: string | undefined, port: number, f: ExpectedFrontend): boolean {
   if (kind !== f.kind || port !== f.port) return false;
-  return kind === 'node-port' || stripHostMask(ip ?? '') === f.ip;
+  return kind === 'node-port' || (f.ip !== undefined && hostIs(ip ?? '', f.ip));
+}
+
+/** stripHostMask(value) === ip, without slicing (this runs for every frontend of every node). */
+export function hostIs(value: string, ip: string): boolean {
+  if (value.endsWith('/32')) return value.length === ip.length + 3 && value.startsWith(ip);
+  if (value.endsWith('/128')) return value.length === ip.length + 4 && value.startsWith(ip);
+  return value === ip;
 }
 
 /** Whether the rules cover every address of the Service port (no allocation). */
@@ -51,11 +58,17 @@ export function allFrontendsCovered(sps: ProgrammedServicePort[], e: ExpectedSer
 }
 
 function coversAddr(sps: ProgrammedServicePort[], kind: FrontendKind, ip: string | undefined, port: number): boolean {
-  for (const sp of sps) {
-    for (const x of sp.frontends) if (x.kind === kind && x.port === port && (kind === 'node-port' || stripHostMask(x.ip ?? '') === ip)) return true;
-    for (const m of sp.markers) {
-      const f = m.frontend;
-      if (f && f.kind === kind && f.port === port && (kind === 'node-port' || stripHostMask(f.ip ?? '') === ip)) return true;
+  for (let s = 0; s < sps.length; s++) {
+    const sp = sps[s];
+    const frontends = sp.frontends;
+    for (let i = 0; i < frontends.length; i++) {
+      const x = frontends[i];
+      if (x.kind === kind && x.port === port && (kind === 'node-port' || (ip !== undefined && hostIs(x.ip ?? '', ip)))) return true;
+    }
+    const markers = sp.markers;
+    for (let i = 0; i < markers.length; i++) {
+      const f = markers[i].frontend;
+      if (f && f.kind === kind && f.port === port && (kind === 'node-port' || (ip !== undefined && hostIs(f.ip ?? '', ip)))) return true;
     }
   }
   return false;

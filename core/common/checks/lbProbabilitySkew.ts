@@ -22,14 +22,23 @@ export function probabilityMatches(actual: number, want: number): boolean {
 
 export function checkLbProbabilitySkew(ctx: NodeCheckContext): Finding[] {
   const out: Finding[] = [];
-  for (const sp of ctx.programmed.servicePorts) {
-    for (const path of [sp.clusterPath, sp.localPath]) {
+  // Indexed loops and no per-path array or closure: this visits every Service port of every node.
+  const sps = ctx.programmed.servicePorts;
+  for (let i = 0; i < sps.length; i++) {
+    const sp = sps[i];
+    for (let k = 0; k < 2; k++) {
+      const path = k === 0 ? sp.clusterPath : sp.localPath;
       if (!path || path.steps.length === 0) continue;
-      const problem = path.steps.some((s) => s.key !== undefined) ? keyProblem(path.steps) : probabilityProblem(path.steps);
+      const problem = hasKeys(path.steps) ? keyProblem(path.steps) : probabilityProblem(path.steps);
       if (problem) out.push(skewFinding(ctx.node, sp, path, problem));
     }
   }
   return out;
+}
+
+function hasKeys(steps: LbStep[]): boolean {
+  for (let i = 0; i < steps.length; i++) if (steps[i].key !== undefined) return true;
+  return false;
 }
 
 interface Problem {

@@ -18,10 +18,13 @@ export function checkMissingBackends(ctx: NodeCheckContext): Finding[] {
   const cluster = ctx.cluster;
   if (!cluster) return [];
   const out: Finding[] = [];
-  for (const j of cluster.joins) {
+  const joins = cluster.joins;
+  for (let i = 0; i < joins.length; i++) {
+    const j = joins[i];
     const status = joinStatus(j);
     const e = j.e;
-    if (!status || !e) continue;
+    // Both paths as kube-proxy selected them: the usual case, nothing more to look at.
+    if (!status || !e || (status.clusterOk && status.localOk)) continue;
     const sps = j.sps;
     for (const policy of ['cluster', 'local'] as const) {
       if (policy === 'cluster' ? status.clusterOk : status.localOk) continue;

@@ -15,7 +15,9 @@ export function checkNoEndpoints(ctx: NodeCheckContext): Finding[] {
   const cluster = ctx.cluster;
   if (!cluster) return [];
   const out: Finding[] = [];
-  for (const e of cluster.expected) {
+  const expected = cluster.expected;
+  for (let i = 0; i < expected.length; i++) {
+    const e = expected[i];
     if (!e.proxied) continue;
     const selectable = e.clusterEndpoints.length + e.localEndpoints.length > 0;
     // Selectable endpoints are usable ones: skip the scan in the common case.

@@ -15,7 +15,9 @@ export function checkNotReadyBackends(ctx: NodeCheckContext): Finding[] {
   const cluster = ctx.cluster;
   if (!cluster) return [];
   const out: Finding[] = [];
-  for (const j of cluster.joins) {
+  const joins = cluster.joins;
+  for (let i = 0; i < joins.length; i++) {
+    const j = joins[i];
     const status = joinStatus(j);
     if (!status || status.anomalies.length === 0) continue;
     let reported: Set<string> | undefined;

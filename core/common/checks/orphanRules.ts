@@ -1,6 +1,6 @@
 import type { ExpectedServicePort, Finding, ProgrammedFrontend, ProgrammedServicePort, Service } from '../model';
 import type { NodeCheckContext } from './context';
-import { expectedFrontends, stripHostMask } from './frontends';
+import { expectedFrontends, hostIs, stripHostMask } from './frontends';
 import { servicePortEvidence } from './evidenceOf';
 import { findingPort, serviceRef, servicePortLabel } from './keys';
 import { listSome, makeFinding, plural } from './makeFinding';
@@ -22,12 +22,16 @@ export function checkOrphanRules(ctx: NodeCheckContext): Finding[] {
     for (const g of group) for (const c of g.chains) reportedChains.add(c);
     out.push(orphanFinding(ctx.node, group, status));
   };
-  for (const j of cluster.joins) {
+  const joins = cluster.joins;
+  for (let i = 0; i < joins.length; i++) {
+    const j = joins[i];
     if (j.orphan) report(j.sps, j.orphan);
-    else if (j.e) for (const sp of j.sps) staleFrontends(ctx.node, sp, j.e, out);
+    else if (j.e) for (let s = 0; s < j.sps.length; s++) staleFrontends(ctx.node, j.sps[s], j.e, out);
   }
   // Rules nothing identifies: referenced ones are orphans; the rest go to the unmapped-chains summary.
-  for (const sp of ctx.programmed.servicePorts) {
+  const sps = ctx.programmed.servicePorts;
+  for (let i = 0; i < sps.length; i++) {
+    const sp = sps[i];
     if (!sp.id && isReferenced([sp])) report([sp], { reason: 'unmapped' });
   }
   const unmapped = ctx.programmed.facts.unmappedChains.filter((c) => !reportedChains.has(c.chain));
@@ -87,6 +91,8 @@ function orphanFinding(node: string, group: ProgrammedServicePort[], status: Orp
 function frontendExpected(e: ExpectedServicePort, f: ProgrammedFrontend): boolean {
   if (f.kind === 'node-port') return f.port === e.nodePort;
   if (f.port !== e.servicePort.port) return false;
+  // The usual healthy entry rule: its ClusterIP, compared without slicing off the host mask.
+  if (f.kind === 'cluster-ip' && e.clusterIP !== undefined && hostIs(f.ip ?? '', e.clusterIP)) return true;
   const ip = stripHostMask(f.ip ?? '');
   switch (f.kind) {
     case 'cluster-ip':

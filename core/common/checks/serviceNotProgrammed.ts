@@ -16,24 +16,41 @@ import { describeService, getSlices, grepRules, kubeProxyLogs, restartKubeProxy 
 export function checkServiceNotProgrammed(ctx: NodeCheckContext): Finding[] {
   const cluster = ctx.cluster;
   if (!cluster) return [];
-  const candidates = cluster.expected.filter((e) => e.proxied && e.clusterEndpoints.length + e.localEndpoints.length > 0);
-  if (candidates.length === 0) return [];
-  if (ctx.programmed.servicePorts.length === 0) return [nothingProgrammed(ctx, candidates)];
+  if (ctx.programmed.servicePorts.length === 0) {
+    const candidates = cluster.expected.filter(wantsRules);
+    return candidates.length === 0 ? [] : [nothingProgrammed(ctx, candidates)];
+  }
   const out: Finding[] = [];
-  for (const e of candidates) {
+  const expected = cluster.expected;
+  for (let i = 0; i < expected.length; i++) {
+    const e = expected[i];
+    if (!wantsRules(e)) continue;
     const sps = cluster.programmedByKey.get(expectedKey(e));
     if (!sps) {
       out.push(notProgrammed(ctx.node, e));
       continue;
     }
     // A REJECT/DROP whose address the decoder could not tell may cover any frontend: stay quiet.
-    if (sps.some((sp) => sp.markers.some((m) => !m.frontend))) continue;
+    if (hasUnplacedMarker(sps)) continue;
     if (allFrontendsCovered(sps, e)) continue;
     let missing: ExpectedFrontend[] | undefined;
     for (const f of expectedFrontends(e)) if (!covers(sps, f)) (missing ??= []).push(f);
     if (missing) out.push(frontendsMissing(ctx.node, e, sps, missing));
   }
   return out;
+}
+
+/** A proxied Service port with endpoints this node should use. */
+function wantsRules(e: ExpectedServicePort): boolean {
+  return e.proxied && e.clusterEndpoints.length + e.localEndpoints.length > 0;
+}
+
+function hasUnplacedMarker(sps: ProgrammedServicePort[]): boolean {
+  for (let s = 0; s < sps.length; s++) {
+    const markers = sps[s].markers;
+    for (let i = 0; i < markers.length; i++) if (!markers[i].frontend) return true;
+  }
+  return false;
 }
 
 function endpointCount(e: ExpectedServicePort): number {

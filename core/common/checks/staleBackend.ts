@@ -13,7 +13,9 @@ export function checkStaleBackends(ctx: NodeCheckContext): Finding[] {
   const cluster = ctx.cluster;
   if (!cluster) return [];
   const out: Finding[] = [];
-  for (const j of cluster.joins) {
+  const joins = cluster.joins;
+  for (let i = 0; i < joins.length; i++) {
+    const j = joins[i];
     const status = joinStatus(j);
     if (!status || status.anomalies.length === 0) continue;
     let stale: Map<string, PathBackend[]> | undefined;

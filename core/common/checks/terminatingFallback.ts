@@ -16,7 +16,9 @@ export function checkTerminatingFallback(ctx: NodeCheckContext): Finding[] {
   const cluster = ctx.cluster;
   if (!cluster) return [];
   const out: Finding[] = [];
-  for (const e of cluster.expected) {
+  const expected = cluster.expected;
+  for (let i = 0; i < expected.length; i++) {
+    const e = expected[i];
     if (!e.proxied) continue;
     const clusterFallback = e.clusterUsesTerminatingFallback && e.clusterEndpoints.length > 0;
     const localFallback = e.localUsesTerminatingFallback && e.localEndpoints.length > 0;

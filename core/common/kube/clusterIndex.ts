@@ -49,14 +49,8 @@ export function indexCluster(state: ClusterState): ClusterIndex {
     pushTo(slicesByService, `${namespaceOf(slice.metadata)}/${svcName}`, slice);
   }
 
-  // Several Pods can share an IP (hostNetwork Pods use the node's address).
-  const podsByIp = new Map<string, Pod[]>();
   const podsByName = new Map<string, Pod>();
-  const ips: string[] = [];
-  for (const pod of state.pods) {
-    podsByName.set(objectKey(pod.metadata), pod);
-    for (const ip of podIps(pod, ips)) pushTo(podsByIp, ip, pod);
-  }
+  for (const pod of state.pods) podsByName.set(objectKey(pod.metadata), pod);
 
   const nodeNames = new Set<string>();
   const nodeZones = new Map<string, string>();
@@ -74,5 +68,28 @@ export function indexCluster(state: ClusterState): ClusterIndex {
     nodeAddresses.set(name, addrs);
   }
 
-  return { services, slicesByService, podsByIp, podsByName, nodeNames, nodeZones, nodeAddresses };
+  // podsByIp is built on first read: only a stale backend asks for it (50k one-Pod lists at 10k
+  // Services that a healthy snapshot never reads).
+  let podsByIp: Map<string, Pod[]> | undefined;
+  const pods = state.pods;
+  return {
+    services,
+    slicesByService,
+    get podsByIp(): Map<string, Pod[]> {
+      podsByIp ??= indexPodsByIp(pods);
+      return podsByIp;
+    },
+    podsByName,
+    nodeNames,
+    nodeZones,
+    nodeAddresses,
+  };
+}
+
+/** Pods by each address they hold; several Pods can share an IP (hostNetwork Pods use the node's). */
+function indexPodsByIp(pods: readonly Pod[]): Map<string, Pod[]> {
+  const podsByIp = new Map<string, Pod[]>();
+  const ips: string[] = [];
+  for (const pod of pods) for (const ip of podIps(pod, ips)) pushTo(podsByIp, ip, pod);
+  return podsByIp;
 }

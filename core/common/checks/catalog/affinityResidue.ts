@@ -1,4 +1,4 @@
-import type { ExpectedServicePort, Finding, ProgrammedPath, ProgrammedServicePort } from '../../model';
+import type { ExpectedServicePort, Finding, ProgrammedPath } from '../../model';
 import type { NodeCheckContext } from '../context';
 import { findingPort, serviceRef, servicePortLabel } from '../keys';
 import { makeFinding } from '../makeFinding';
@@ -18,25 +18,23 @@ export function checkAffinityResidue(ctx: NodeCheckContext): Finding[] {
   const cluster = ctx.cluster;
   if (!cluster || ctx.programmed.mode === 'ipvs') return [];
   const out: Finding[] = [];
-  for (const j of cluster.joins) {
+  const joins = cluster.joins;
+  for (let i = 0; i < joins.length; i++) {
+    const j = joins[i];
     const e = j.e;
     if (!e || !e.proxied || j.orphan) continue;
-    const wrong: { path: ProgrammedPath; have: number | undefined }[] = [];
-    for (const sp of j.sps) {
-      for (const path of pathsOf(sp)) {
-        if (path.backends.length === 0) continue;
-        if (path.affinitySeconds !== e.affinitySeconds) wrong.push({ path, have: path.affinitySeconds });
+    // Nothing is allocated for the usual Service port whose affinity matches.
+    let wrong: { path: ProgrammedPath; have: number | undefined }[] | undefined;
+    for (let s = 0; s < j.sps.length; s++) {
+      const sp = j.sps[s];
+      for (let k = 0; k < 2; k++) {
+        const path = k === 0 ? sp.clusterPath : sp.localPath;
+        if (!path || path.backends.length === 0) continue;
+        if (path.affinitySeconds !== e.affinitySeconds) (wrong ??= []).push({ path, have: path.affinitySeconds });
       }
     }
-    if (wrong.length > 0) out.push(finding(ctx, e, wrong));
+    if (wrong) out.push(finding(ctx, e, wrong));
   }
-  return out;
-}
-
-function pathsOf(sp: ProgrammedServicePort): ProgrammedPath[] {
-  const out: ProgrammedPath[] = [];
-  if (sp.clusterPath) out.push(sp.clusterPath);
-  if (sp.localPath) out.push(sp.localPath);
   return out;
 }
 

@@ -1,7 +1,7 @@
 import type { Pod } from '../../model';
 import { podReady, podTerminating } from '../../kube/podReadiness';
 import type { SliceEndpoint } from './sliceEndpoints';
-import { podIps } from './sliceEndpoints';
+import { podHasIp, podHoldsIp } from './sliceEndpoints';
 
 // Does a slice endpoint agree with the Pod it names? The EndpointSlice controller writes
 // serving = Pod Ready, terminating = deletionTimestamp set, ready = publishNotReadyAddresses ||
@@ -27,15 +27,14 @@ export function readinessDisagreement(se: SliceEndpoint, podsKnown: boolean): Re
   const pod = se.pod;
   if (se.ready) {
     if (!pod) return 'pod-gone';
-    const ips = podIps(pod);
-    if (ips.length > 0 && !ips.includes(se.address)) return 'other-ip';
+    if (podHasIp(pod) && !podHoldsIp(pod, se.address)) return 'other-ip';
     // publishNotReadyAddresses makes every endpoint ready on purpose (publish-not-ready reports it).
     if (se.service?.spec.publishNotReadyAddresses === true) return null;
     if (podTerminating(pod)) return 'pod-terminating';
     if (!podReady(pod)) return 'pod-not-ready';
     return null;
   }
-  if (pod && podReady(pod) && !podTerminating(pod) && podIps(pod).includes(se.address)) return 'pod-ready';
+  if (pod && podReady(pod) && !podTerminating(pod) && podHoldsIp(pod, se.address)) return 'pod-ready';
   return null;
 }
 
@@ -55,7 +54,6 @@ export function targetRefProblem(se: SliceEndpoint, podsKnown: boolean): Hygiene
   if (!pod) return 'pod-gone';
   const uid = se.endpoint.targetRef?.uid;
   if (uid && pod.metadata.uid && uid !== pod.metadata.uid) return 'uid-mismatch';
-  const ips = podIps(pod);
-  if (ips.length > 0 && !ips.includes(se.address)) return 'other-ip';
+  if (podHasIp(pod) && !podHoldsIp(pod, se.address)) return 'other-ip';
   return null;
 }

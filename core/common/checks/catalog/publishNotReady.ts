@@ -5,7 +5,7 @@ import { apiEvidence, listSome, makeFinding, plural } from '../makeFinding';
 import { describeService, getSlices } from '../nextSteps';
 import { evidenceForService } from './serviceEvidence';
 import type { SliceEndpoint } from './sliceEndpoints';
-import { describeSliceEndpoint, sliceEndpoints } from './sliceEndpoints';
+import { describeSliceEndpoint, forEachSliceEndpoint, keepSliceEndpoint } from './sliceEndpoints';
 
 // publish-not-ready (C15): a Service kube-proxy proxies (not headless) with
 // publishNotReadyAddresses=true. The EndpointSlice controller then marks every endpoint ready
@@ -15,15 +15,18 @@ import { describeSliceEndpoint, sliceEndpoints } from './sliceEndpoints';
 
 export function checkPublishNotReady(index: ClusterIndex): Finding[] {
   const notReady = new Map<string, SliceEndpoint[]>();
-  for (const se of sliceEndpoints(index)) {
-    const svc = se.service;
-    if (!svc || svc.spec.publishNotReadyAddresses !== true || notProxiedReason(svc) !== undefined) continue;
-    const podNotReady = se.pod !== undefined && (!podReady(se.pod) || podTerminating(se.pod));
-    if (!podNotReady && se.serving) continue;
-    const list = notReady.get(se.serviceKey);
-    if (list) list.push(se);
-    else notReady.set(se.serviceKey, [se]);
-  }
+  forEachSliceEndpoint(
+    index,
+    (se) => {
+      const podNotReady = se.pod !== undefined && (!podReady(se.pod) || podTerminating(se.pod));
+      if (!podNotReady && se.serving) return;
+      const list = notReady.get(se.serviceKey);
+      if (list) list.push(keepSliceEndpoint(se));
+      else notReady.set(se.serviceKey, [keepSliceEndpoint(se)]);
+    },
+    // Only proxied Services with the flag: the rest is skipped before any Pod lookup.
+    (svc) => svc !== undefined && svc.spec.publishNotReadyAddresses === true && notProxiedReason(svc) === undefined,
+  );
   const out: Finding[] = [];
   for (const [key, eps] of notReady) {
     const svc = eps[0].service!;

@@ -1,94 +1,14 @@
 import type { ClusterIndex, Finding } from '../../model';
-import { makeFinding, apiEvidence } from '../makeFinding';
-import { describePodCmd, getSlices } from '../nextSteps';
-import { describePod } from '../podFacts';
-import type { ReadinessDisagreement } from './podAgreement';
-import { readinessDisagreement } from './podAgreement';
-import type { SliceEndpoint } from './sliceEndpoints';
-import { describeSliceEndpoint, podIps, podsKnown, sliceEndpoints } from './sliceEndpoints';
+import { endpointPodFindings } from './endpointPodChecks';
 
 // readiness-disagreement (C14): an EndpointSlice endpoint whose `ready` contradicts the Pod it
 // names. kube-proxy trusts the slice, not the Pod, so this decides where traffic goes on every
 // node: a cluster-wide finding (node null). Usually the EndpointSlice controller is lagging (a
 // busy or partitioned kube-controller-manager), or the slice is written by hand or by another
 // controller. Seconds of lag are normal; the capture time is unknown, so the message says so.
+// The walk over every slice endpoint is shared with endpointslice-hygiene (endpointPodChecks.ts);
+// the finding is built in readinessFinding.ts.
 
 export function checkReadinessDisagreement(index: ClusterIndex): Finding[] {
-  const known = podsKnown(index);
-  if (!known) return [];
-  const out: Finding[] = [];
-  for (const se of sliceEndpoints(index)) {
-    const kind = readinessDisagreement(se, known);
-    if (kind) out.push(finding(se, kind));
-  }
-  return out;
-}
-
-function finding(se: SliceEndpoint, kind: ReadinessDisagreement): Finding {
-  const [ns, name] = se.serviceKey.split('/');
-  const sliceName = se.slice.metadata.name;
-  const podKey = se.podKey!;
-  const pod = se.pod;
-  const podText = pod ? `Pod ${podKey}: ${describePod(pod)}${podIps(pod).length ? `, IP ${podIps(pod).join(', ')}` : ''}` : `Pod ${podKey} is not in cluster.json`;
-  const { title, what, impact } = words(kind, se, podKey, pod ? podIps(pod) : []);
-  const steps = [getSlices(ns, name)];
-  if (pod) {
-    const [pns, pname] = podKey.split('/');
-    steps.push(describePodCmd(pns, pname));
-  }
-  steps.push(
-    'kubectl -n kube-system logs -l component=kube-controller-manager --tail=200 | grep -i endpointslice   # is the EndpointSlice controller keeping up?',
-    `kubectl -n ${ns} get endpointslice ${sliceName} -o jsonpath='{.metadata.labels.endpointslice\\.kubernetes\\.io/managed-by}'   # who writes this slice`,
-  );
-  return makeFinding({
-    check: 'readiness-disagreement',
-    severity: 'medium',
-    node: null,
-    service: se.serviceKey,
-    endpoint: se.address,
-    pod: podKey,
-    title: `${se.serviceKey}: ${title}`,
-    message:
-      `EndpointSlice ${ns}/${sliceName} ${what}. ${impact} kube-proxy follows the slice, not the Pod, on every node. ` +
-      'The EndpointSlice controller normally fixes this within seconds; if it persists, the controller is lagging ' +
-      '(check kube-controller-manager) or the slice is not written by it (hand-made or another controller).',
-    nextSteps: steps,
-    evidence: [apiEvidence(describeSliceEndpoint(se)), apiEvidence(podText)],
-  });
-}
-
-function words(kind: ReadinessDisagreement, se: SliceEndpoint, podKey: string, ips: string[]): { title: string; what: string; impact: string } {
-  const addr = se.address;
-  switch (kind) {
-    case 'pod-gone':
-      return {
-        title: `endpoint ${addr} is ready but Pod ${podKey} no longer exists`,
-        what: `marks ${addr} ready, but its Pod ${podKey} no longer exists`,
-        impact: 'kube-proxy keeps sending traffic to an address nobody answers on (or to whatever got the IP next).',
-      };
-    case 'other-ip':
-      return {
-        title: `endpoint ${addr} is ready but Pod ${podKey} now has IP ${ips.join(', ')}`,
-        what: `marks ${addr} ready for Pod ${podKey}, but that Pod now has IP ${ips.join(', ')}`,
-        impact: `Traffic goes to ${addr}, which is not the Pod (the Pod was recreated or the IP reused), while the Pod's real IP gets none.`,
-      };
-    case 'pod-terminating':
-      return {
-        title: `endpoint ${addr} is ready but Pod ${podKey} is being deleted`,
-        what: `marks ${addr} ready, but its Pod ${podKey} is being deleted`,
-        impact: 'New connections keep going to a Pod that is shutting down, instead of only as a last resort.',
-      };
-    case 'pod-not-ready':
-      return {
-        title: `endpoint ${addr} is ready but Pod ${podKey} is not Ready`,
-        what: `marks ${addr} ready, but its Pod ${podKey} is not Ready`,
-        impact: 'Traffic reaches a Pod whose readiness probe fails.',
-      };
-    case 'pod-ready':
-      return {
-        title: `endpoint ${addr} is not ready but Pod ${podKey} is Ready`,
-        what: `marks ${addr} not ready, but its Pod ${podKey} is Ready`,
-        impact: 'The Pod gets no Service traffic although it could serve it (less capacity, or no endpoints at all).',
-      };
-  }
+  return endpointPodFindings(index, 'readiness');
 }

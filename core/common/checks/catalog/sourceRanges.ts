@@ -14,13 +14,15 @@ export function checkSourceRanges(ctx: NodeCheckContext): Finding[] {
   const cluster = ctx.cluster;
   if (!cluster || ctx.programmed.mode === 'ipvs') return [];
   const out: Finding[] = [];
-  for (const j of cluster.joins) {
+  const joins = cluster.joins;
+  for (let i = 0; i < joins.length; i++) {
+    const j = joins[i];
     const e = j.e;
     if (!e || !e.proxied || j.orphan) continue;
     if (e.sourceRanges.length > 0 && e.loadBalancerIPs.length > 0 && e.nodePort) out.push(nodePortBypassFinding(e));
     const want = e.loadBalancerIPs.length > 0 ? e.sourceRanges : [];
     // Most Service ports have neither ranges nor a firewall chain: leave them without allocating.
-    if (want.length === 0 && !j.sps.some((sp) => sp.firewallChain !== undefined)) continue;
+    if (want.length === 0 && !hasFirewall(j.sps)) continue;
     if (e.clusterEndpoints.length + e.localEndpoints.length === 0) continue;
     const fw = j.sps.filter((sp) => sp.firewallChain !== undefined);
     const have = fw.flatMap((sp) => sp.sourceRanges ?? []);
@@ -31,6 +33,11 @@ export function checkSourceRanges(ctx: NodeCheckContext): Finding[] {
     out.push(sourceRangeFinding(ctx.node, e, problem, firewallEvidence(j.sps), [grepRules(ctx.node, chain, tool)]));
   }
   return out;
+}
+
+function hasFirewall(sps: ProgrammedServicePort[]): boolean {
+  for (let i = 0; i < sps.length; i++) if (sps[i].firewallChain !== undefined) return true;
+  return false;
 }
 
 /** The firewall entry rules and drops, else the Service port's entry rules. */

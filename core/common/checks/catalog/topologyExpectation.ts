@@ -20,10 +20,14 @@ export function checkTopologyExpectation(ctx: NodeCheckContext): Finding[] {
   const cluster = ctx.cluster;
   if (!cluster) return [];
   const out: Finding[] = [];
-  for (const e of cluster.expected) {
+  const expected = cluster.expected;
+  for (let i = 0; i < expected.length; i++) {
+    const e = expected[i];
     if (e.proxied && e.topology === 'hints-incomplete' && usesClusterPath(e)) out.push(silentFallback(ctx.node, cluster.index, e));
   }
-  for (const j of cluster.joins) {
+  const joins = cluster.joins;
+  for (let i = 0; i < joins.length; i++) {
+    const j = joins[i];
     const e = j.e;
     if (!e || !e.proxied || j.orphan || (e.topology !== 'prefer-same-zone' && e.topology !== 'prefer-same-node')) continue;
     const outside = outsideSubset(j, e);

@@ -86,6 +86,18 @@ const cases: Case[] = [
     },
     expect: [{ title: /10\.244\.1\.5 is listed for 2 different Pods/, endpoint: '10.244.1.5' }],
   },
+  {
+    name: 'one IP listed for two pods is reported when one of them has no IP yet',
+    mutate: (w) => {
+      const other = { ...WEB, name: 'agent', endpoints: [{ ip: '10.244.1.5', node: 'n1' }] };
+      w.slices.push({ ...sliceOf(other), metadata: { ...sliceOf(other).metadata, labels: { 'kubernetes.io/service-name': 'agent', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' } } });
+      const agent = podOf('shop', 'agent-0', '10.244.1.5', { node: 'n1' });
+      delete agent.status!.podIP;
+      delete agent.status!.podIPs;
+      w.pods.push(agent);
+    },
+    expect: [{ title: /10\.244\.1\.5 is listed for 2 different Pods/, endpoint: '10.244.1.5' }],
+  },
 ];
 
 describe('checkEndpointSliceHygiene', () => {
@@ -99,5 +111,13 @@ describe('checkEndpointSliceHygiene', () => {
       expect(f.title).toMatch(c.expect[i].title);
       expect(f.evidence.length).toBeGreaterThan(0);
     });
+  });
+
+  it.each(cases)('gives the same findings when called again on the same index: $name', (c) => {
+    const w = markManaged(world([WEB]));
+    c.mutate(w);
+    const index = indexOf(w);
+    const first = checkEndpointSliceHygiene(index);
+    expect(checkEndpointSliceHygiene(index)).toEqual(first);
   });
 });
