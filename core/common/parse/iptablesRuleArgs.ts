@@ -31,7 +31,7 @@ import type { RuleTokens } from './iptablesTokenize';
  * Options that need at least one value. A missing value almost always means the line was cut
  * short (copy-paste at terminal width), so the line is reported instead of half-parsed.
  */
-const NEEDS_VALUE = new Set([
+export const NEEDS_VALUE: ReadonlySet<string> = new Set([
   '--comment', '--dport', '--sport', '--dports', '--sports', '--destination-port', '--source-port',
   '--to-destination', '--to-source', '--to-ports', '--to', '--probability', '--mode', '--every',
   '--mark', '--set-xmark', '--set-mark', '--or-mark', '--xor-mark', '--and-mark', '--ctstate',
@@ -250,8 +250,7 @@ export function parseRuleArgs(tk: RuleTokens, from: number, rule: IptRule, cache
         let target = segmentGet(cache.targets, tslot, text, ts, te);
         if (target === undefined) {
           target = text.slice(ts, te);
-          cache.targets.keys[tslot] = target; // the name is its own key
-          cache.targets.values[tslot] = target;
+          segmentSet(cache.targets, tslot, text, ts, te, target);
         }
         rule.target = target;
       }

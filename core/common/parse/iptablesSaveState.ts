@@ -31,18 +31,35 @@ export interface SaveState {
    * last one: comparing a few names is much cheaper than a Map lookup with a freshly sliced key.
    */
   order: IptChain[];
+  /** Offset of each `order` chain's name in the text (its declaration), or -1 if unknown. */
+  orderStarts: number[];
   orderTable: IptTable | null;
   cursor: number;
+  /**
+   * Offset in the text of the chain word of the last rule, when that rule's chain was
+   * `lastNameChain`: the next rule's chain word is compared with it in place, without a slice.
+   */
+  lastNameChain: IptChain | null;
+  lastNameStart: number;
+  /** False forces every line through the general path (tests compare both paths). */
+  fast: boolean;
+  /**
+   * Scan cursors of the fast paths (iptablesFastAppend.ts): the next `"`, tab and backslash at
+   * or after some earlier position of the text, so each is searched for once per dump.
+   */
+  nextQuote: number;
+  nextTab: number;
+  nextBackslash: number;
 }
 
 /** `[0:0]`, shared by every chain and rule without traffic (the dump is read-only). */
 export const ZERO_COUNTERS: IptCounters = Object.freeze({ packets: 0, bytes: 0 });
 
-export function newSaveState(dump: IptablesDump, defaultTable: string | undefined): SaveState {
+export function newSaveState(dump: IptablesDump, defaultTable: string | undefined, fast = true): SaveState {
   return {
     dump, table: null, tk: newRuleTokens(), cache: newRuleParseCache(), defaultTable, firstAddress: undefined,
     lastChain: null, lastTable: null, runChain: null, runRules: [], runCount: 0,
-    order: [], orderTable: null, cursor: 0,
+    order: [], orderStarts: [], orderTable: null, cursor: 0, lastNameChain: null, lastNameStart: -1, fast, nextQuote: -1, nextTab: -1, nextBackslash: -1,
   };
 }
 
@@ -75,20 +92,32 @@ export function addChain(table: IptTable, name: string): IptChain {
   return c;
 }
 
-/** Records a newly declared chain in declaration order (see SaveState.order). */
-export function noteDeclared(st: SaveState, table: IptTable, chain: IptChain): void {
+/**
+ * Records a newly declared chain in declaration order (see SaveState.order); `nameStart` is the
+ * offset of its name in the text, or -1 when the name is not written there verbatim.
+ */
+export function noteDeclared(st: SaveState, table: IptTable, chain: IptChain, nameStart: number): void {
   if (st.orderTable !== table) {
     st.order = [];
+    st.orderStarts = [];
     st.orderTable = table;
     st.cursor = 0;
   }
   st.order.push(chain);
+  st.orderStarts.push(nameStart);
 }
 
 /** Stops using the declaration order (after -X edits of restore input). */
 export function forgetOrder(st: SaveState): void {
   st.orderTable = null;
   st.order = [];
+  st.orderStarts = [];
+}
+
+/** True when text[a, a + len) and text[b, b + len) hold the same characters. */
+export function sameText(text: string, a: number, b: number, len: number): boolean {
+  for (let i = len - 1; i >= 0; i--) if (text.charCodeAt(a + i) !== text.charCodeAt(b + i)) return false;
+  return true;
 }
 
 const LOOKAHEAD = 8;
@@ -96,18 +125,24 @@ const RESYNC = 256;
 
 /** The chain named text[s, e) of `table`, found near the declaration-order cursor, else by Map. */
 export function findChain(st: SaveState, table: IptTable, text: string, s: number, e: number): IptChain | undefined {
-  const name = text.slice(s, e);
   const ordered = st.orderTable === table;
   if (ordered) {
+    // Compared in place with the declaration's text: no slice, no runtime string comparison.
     const order = st.order;
+    const starts = st.orderStarts;
+    const len = e - s;
     const limit = Math.min(order.length, st.cursor + LOOKAHEAD);
     for (let j = st.cursor; j < limit; j++) {
-      if (order[j].name === name) {
+      const c = order[j];
+      if (c.name.length !== len) continue;
+      const p = starts[j];
+      if (p >= 0 ? sameText(text, s, p, len) : c.name === text.slice(s, e)) {
         st.cursor = j + 1;
-        return order[j];
+        return c;
       }
     }
   }
+  const name = text.slice(s, e);
   const chain = table.chains.get(name);
   if (chain !== undefined && ordered) {
     // Resynchronise the cursor when the chain is a little further ahead (empty chains skipped).

@@ -2,21 +2,27 @@
 //
 // Why not a Map: a big dump needs ~4 lookups per rule, and Map.get on a freshly sliced key costs
 // ~150-200 ns here (it hashes every character of the key). This cache hashes a few sampled
-// characters and verifies a hit by comparing one slice (`startsWith` with a position measured
-// several times slower than slice + ===).
+// characters and verifies a hit by comparing the characters of the dump at the key's position
+// with those of the new segment: no key string is ever sliced. (Comparing a fresh slice with a
+// stored slice goes through V8's runtime String::SlowEquals, which took ~10% of a parse.)
 // A collision only evicts the older entry, so a repeated segment may be parsed twice; results
 // are always exact. kube-proxy writes a Service's rules next to each other, so most repeats hit.
 
 export interface SegmentCache<T> {
-  keys: (string | undefined)[];
+  /** The text the key positions refer to; a cache used with another text starts over. */
+  text: string;
+  /** Key of each slot: text[keyStarts[i], keyStarts[i] + keyLengths[i]); length -1 = empty. */
+  keyStarts: Int32Array;
+  keyLengths: Int32Array;
   values: (T | undefined)[];
 }
 
 const BITS = 15;
-const MASK = (1 << BITS) - 1;
+const SIZE = 1 << BITS;
+const MASK = SIZE - 1;
 
 export function newSegmentCache<T>(): SegmentCache<T> {
-  return { keys: new Array<string | undefined>(1 << BITS).fill(undefined), values: new Array<T | undefined>(1 << BITS).fill(undefined) };
+  return { text: '', keyStarts: new Int32Array(SIZE), keyLengths: new Int32Array(SIZE).fill(-1), values: new Array<T | undefined>(SIZE).fill(undefined) };
 }
 
 /**
@@ -39,12 +45,23 @@ export function segmentSlot(text: string, s: number, e: number): number {
 
 /** The cached value for text[s, e) in `slot`, or undefined. */
 export function segmentGet<T>(cache: SegmentCache<T>, slot: number, text: string, s: number, e: number): T | undefined {
-  const key = cache.keys[slot];
-  if (key !== undefined && key.length === e - s && text.slice(s, e) === key) return cache.values[slot];
-  return undefined;
+  const len = e - s;
+  if (cache.keyLengths[slot] !== len || cache.text !== text) return undefined;
+  // From the end: segments of one kind differ mostly in their tails (addresses, comments).
+  const d = cache.keyStarts[slot] - s;
+  for (let i = e - 1; i >= s; i--) if (text.charCodeAt(i) !== text.charCodeAt(i + d)) return undefined;
+  return cache.values[slot];
 }
 
 export function segmentSet<T>(cache: SegmentCache<T>, slot: number, text: string, s: number, e: number, value: T): void {
-  cache.keys[slot] = text.slice(s, e);
+  if (cache.text !== text) {
+    if (cache.text !== '') {
+      cache.keyLengths.fill(-1);
+      cache.values.fill(undefined);
+    }
+    cache.text = text;
+  }
+  cache.keyStarts[slot] = s;
+  cache.keyLengths[slot] = e - s;
   cache.values[slot] = value;
 }

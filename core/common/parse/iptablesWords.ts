@@ -23,9 +23,12 @@ const DASH = 45;
 
 export function wordKind(tk: RuleTokens, i: number): number {
   if (tk.quoted[i] !== 0) return VALUE;
-  const text = tk.text;
   const s = tk.starts[i];
-  const len = tk.ends[i] - s;
+  return kindAt(tk.text, s, tk.ends[i] - s);
+}
+
+/** Kind of the unquoted word text[s, s + len) (len >= 1). */
+export function kindAt(text: string, s: number, len: number): number {
   const c0 = text.charCodeAt(s);
   if (c0 !== DASH) return len === 1 && c0 === 33 ? BANG : VALUE;
   if (len < 2) return VALUE;
