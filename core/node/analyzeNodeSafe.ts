@@ -1,4 +1,4 @@
-import { analyzeNode } from '../common/analyze/analyzeNode';
+import { analyzeNode, type DeferredNodeAnalysis } from '../common/analyze/analyzeNode';
 import type { PreparedCluster } from '../common/analyze/prepareCluster';
 import type { NodeAnalysis, ProgrammedNode, SnapshotNode } from '../common/model';
 
@@ -10,6 +10,8 @@ export interface WorkerInit {
   clusterJson?: string;
   /** Fill PhaseTimings (the worker's own clock; only durations cross threads). */
   timings: boolean;
+  /** analyzeNodeSafe's deferClusterWide for every node of this worker. */
+  deferClusterWide?: boolean;
 }
 
 export interface WorkerJob {
@@ -22,15 +24,21 @@ export interface WorkerJob {
  * finishAnalysis only needs the compact digest for cross-node checks. When the engine gives no
  * digest, the programmed model is sent after all so cross-node checks still see it.
  */
-export type WireNodeAnalysis = Omit<NodeAnalysis, 'programmed'> & { programmed?: ProgrammedNode[] };
+export type WireNodeAnalysis = Omit<DeferredNodeAnalysis, 'programmed'> & { programmed?: ProgrammedNode[] };
 
 export type WorkerReply =
+  /** The worker holds the node's files now (the main thread may drop its own copy). */
+  | { type: 'started'; id: number }
   | { type: 'result'; id: number; result: WireNodeAnalysis }
   | { type: 'fatal'; message: string };
 
-export function analyzeNodeSafe(node: SnapshotNode, cluster: PreparedCluster | null, clock?: () => number): NodeAnalysis {
+/**
+ * `deferClusterWide`: see AnalyzeNodeOptions; the parallel runner sets it on every thread, and
+ * finishAnalysis adds the cluster-wide findings once.
+ */
+export function analyzeNodeSafe(node: SnapshotNode, cluster: PreparedCluster | null, clock?: () => number, deferClusterWide = false): DeferredNodeAnalysis {
   try {
-    return analyzeNode(node, cluster, clock ? { clock } : {});
+    return analyzeNode(node, cluster, clock ? { clock, deferClusterWide } : { deferClusterWide });
   } catch (err) {
     return errorAnalysis(node, err);
   }
@@ -55,7 +63,7 @@ export function errorAnalysis(node: SnapshotNode, err: unknown): NodeAnalysis {
   };
 }
 
-export function toWire(a: NodeAnalysis): WireNodeAnalysis {
+export function toWire(a: DeferredNodeAnalysis): WireNodeAnalysis {
   const { programmed, ...rest } = a;
   return (a as { digest?: unknown }).digest !== undefined ? rest : { ...rest, programmed };
 }
@@ -64,10 +72,10 @@ export function toWire(a: NodeAnalysis): WireNodeAnalysis {
  * Drops the programmed model once a node is done (when the digest carries what finishAnalysis
  * needs), so a many-node snapshot does not keep every node's full model in memory at once.
  */
-export function slim(a: NodeAnalysis): NodeAnalysis {
+export function slim(a: DeferredNodeAnalysis): DeferredNodeAnalysis {
   return fromWire(toWire(a));
 }
 
-export function fromWire(w: WireNodeAnalysis): NodeAnalysis {
+export function fromWire(w: WireNodeAnalysis): DeferredNodeAnalysis {
   return { ...w, programmed: w.programmed ?? [] };
 }

@@ -3,19 +3,26 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { finishAnalysis } from '../common/analyze/finishAnalysis';
-import { prepareCluster } from '../common/analyze/prepareCluster';
+import { runClusterWideChecks } from '../common/checks/catalog/clusterWide';
+import { prepareCluster, usableCluster } from '../common/analyze/prepareCluster';
 import type { PreparedCluster } from '../common/analyze/prepareCluster';
 import type { AnalysisResult, NodeAnalysis, SnapshotData } from '../common/model';
-import { analyzeNodeSafe, fromWire, slim, type WorkerInit, type WorkerJob, type WorkerReply } from './analyzeNodeSafe';
+import { analyzeNodeSafe, errorAnalysis, fromWire, slim, type WorkerInit, type WorkerJob, type WorkerReply } from './analyzeNodeSafe';
 import { collectGarbage } from './collectGarbage';
 
 // Nodes of one snapshot are independent, so with several nodes the per-node work (parse, decode,
 // check) is spread over worker threads while the main thread takes nodes from the same queue.
 // Workers get cluster.json as text once and prepare it themselves (structured-cloning a prepared
-// index would cost more than rebuilding it). Cross-node checks run afterwards in finishAnalysis.
+// index would cost more than rebuilding it). Cross-node checks run afterwards in finishAnalysis,
+// and so do the cluster-wide API checks (the same findings for every node): every thread leaves
+// them out (deferClusterWide) and the main thread computes them once, while it waits for a worker
+// if it has to wait anyway.
 
 export interface ParallelOptions {
-  /** Threads in total, main thread included; default and upper bound os.availableParallelism(). */
+  /**
+   * Threads in total, main thread included; upper bound os.availableParallelism(). Default:
+   * defaultThreads() (fewer threads than cores for big dumps).
+   */
   workers?: number;
   version?: string;
   now?: Date;
@@ -35,9 +42,41 @@ export interface ParallelOptions {
 /** Jobs a worker holds at once: one running, one queued so it never waits for the main thread. */
 const PREFETCH = 2;
 
+/**
+ * A worker's young generation (V8 semi-spaces x 3), in MB. Node's default (48 MB at 64 bits) costs
+ * as much GC time on a 10k-Service node as this and ~15-25 MB more RSS per thread.
+ */
+const WORKER_YOUNG_GENERATION_MB = 24;
+
+/**
+ * From this size of a node's dumps on (~4k Services), an analysing thread counts as two cores of
+ * work. V8 collects heaps this big with helper threads (concurrent marking, parallel scavenges)
+ * that keep most of another core busy: a 4-node 10k-Service snapshot on one thread used 4.2-4.6 s
+ * on the main thread and 2.5 s in V8's helpers. A second analysing thread on a 2-core machine
+ * only takes that core from the GC and duplicates the cluster preparation: with it the same run
+ * took 9-11 s of wall time instead of 6-7 s, 10.7 s CPU instead of 6.7 s, and ~790 MB peak RSS
+ * instead of ~490 MB.
+ */
+export const GC_HEAVY_NODE_BYTES = 8 * 1024 * 1024;
+
+/** Threads (main included) when the caller gives no `workers`: one per core, or per 2 cores for big dumps. */
+export function defaultThreads(snapshot: SnapshotData, cores: number): number {
+  let biggest = 0;
+  for (const node of snapshot.nodes) biggest = Math.max(biggest, nodeBytes(node.files));
+  const coresPerThread = biggest >= GC_HEAVY_NODE_BYTES ? 2 : 1;
+  return Math.max(1, Math.min(snapshot.nodes.length, Math.floor(cores / coresPerThread)));
+}
+
+function nodeBytes(files: Record<string, string>): number {
+  let size = 0;
+  for (const text of Object.values(files)) size += text.length;
+  return size;
+}
+
 export async function analyzeSnapshotParallel(snapshot: SnapshotData, opts: ParallelOptions = {}): Promise<AnalysisResult> {
   const n = snapshot.nodes.length;
-  const threads = Math.max(1, Math.min(opts.workers ?? availableParallelism(), availableParallelism(), n));
+  const cores = availableParallelism();
+  const threads = Math.max(1, Math.min(opts.workers ?? defaultThreads(snapshot, cores), cores, n));
   const workerFile = threads > 1 ? (opts.workerFile ?? findWorkerFile()) : null;
   const finishOpts = { now: opts.now, version: opts.version };
 
@@ -47,7 +86,7 @@ export async function analyzeSnapshotParallel(snapshot: SnapshotData, opts: Para
     // The previous node's data is garbage now: collect it before the next one piles up on it.
     if (analyzedHere++ > 0) collectGarbage();
     const node = snapshot.nodes[i];
-    const result = slim(analyzeNodeSafe(node, cluster, opts.clock));
+    const result = slim(analyzeNodeSafe(node, cluster, opts.clock, true));
     if (release) node.files = {};
     return result;
   };
@@ -62,7 +101,15 @@ export async function analyzeSnapshotParallel(snapshot: SnapshotData, opts: Para
   const pool = startPool(snapshot, threads - 1, workerFile, opts.clock !== undefined, release);
   try {
     const cluster = prepareMain(snapshot, release);
-    const nodes = await pool.run((i) => local(cluster, i));
+    const usable = usableCluster(cluster);
+    const idle = (): void => {
+      // The main thread has no node left and waits for a worker that is still at its own peak:
+      // this thread's last node is garbage, collect it now instead of adding it to that peak.
+      if (analyzedHere > 0) collectGarbage();
+      // Cached per index: finishAnalysis then takes them from the cache.
+      if (usable) runClusterWideChecks(usable.index);
+    };
+    const nodes = await pool.run((i) => local(cluster, i), idle);
     return finishAnalysis(snapshot, cluster, nodes, finishOpts);
   } finally {
     await pool.close();
@@ -78,14 +125,19 @@ function prepareMain(snapshot: SnapshotData, release: boolean): PreparedCluster 
 }
 
 interface Pool {
-  /** Runs every node; `local` analyses one on the main thread. */
-  run(local: (index: number) => NodeAnalysis): Promise<NodeAnalysis[]>;
+  /**
+   * Runs every node; `local` analyses one on the main thread. `idle` runs once, the first time the
+   * main thread has no node left to take and waits for a worker.
+   */
+  run(local: (index: number) => NodeAnalysis, idle?: () => void): Promise<NodeAnalysis[]>;
   close(): Promise<void>;
 }
 
 interface PoolWorker {
   worker: Worker;
   outstanding: Set<number>;
+  /** Outstanding nodes whose files the main thread dropped once the worker started them (release). */
+  started: Map<number, string[]>;
   alive: boolean;
 }
 
@@ -95,7 +147,7 @@ function startPool(snapshot: SnapshotData, count: number, workerFile: string, ti
   let done = 0;
   // Largest nodes first: the usual way to keep threads evenly busy until the end.
   const queue = snapshot.nodes
-    .map((node, i) => ({ i, size: Object.values(node.files).reduce((s, t) => s + t.length, 0) }))
+    .map((node, i) => ({ i, size: nodeBytes(node.files) }))
     .sort((a, b) => b.size - a.size)
     .map((x) => x.i);
   let wake: (() => void) | null = null;
@@ -105,51 +157,91 @@ function startPool(snapshot: SnapshotData, count: number, workerFile: string, ti
     w?.();
   };
 
-  const init: WorkerInit = { clusterJson: snapshot.clusterJson, timings };
+  const init: WorkerInit = { clusterJson: snapshot.clusterJson, timings, deferClusterWide: true };
   const workers: PoolWorker[] = [];
-  const feed = (pw: PoolWorker): void => {
-    while (pw.alive && pw.outstanding.size < PREFETCH && queue.length > 0) {
+  const feed = (pw: PoolWorker, max = PREFETCH): void => {
+    while (pw.alive && pw.outstanding.size < max && queue.length > 0) {
       const id = queue.shift() as number;
       pw.outstanding.add(id);
       const job: WorkerJob = { id, node: snapshot.nodes[id] };
       pw.worker.postMessage(job);
     }
   };
-  // A worker that fails hands its nodes back to the queue; the main thread picks them up.
+  // A worker that fails hands its nodes back to the queue; the main thread picks them up. A node
+  // it had started after the main thread dropped its files (release) cannot be redone: an error.
   const retire = (pw: PoolWorker): void => {
     if (!pw.alive) return;
     pw.alive = false;
-    queue.unshift(...pw.outstanding);
+    for (const id of pw.outstanding) {
+      const names = pw.started.get(id);
+      if (names === undefined) {
+        queue.unshift(id);
+        continue;
+      }
+      const stub = { name: snapshot.nodes[id].name, files: Object.fromEntries(names.map((f) => [f, ''])) };
+      results[id] = errorAnalysis(stub, new Error('the worker thread analysing it stopped'));
+      done += 1;
+    }
     pw.outstanding.clear();
+    pw.started.clear();
     void pw.worker.terminate();
     notify();
   };
   for (let k = 0; k < count; k++) {
-    const pw: PoolWorker = { worker: new Worker(workerFile, { workerData: init }), outstanding: new Set(), alive: true };
+    const worker = new Worker(workerFile, { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+    const pw: PoolWorker = { worker, outstanding: new Set(), started: new Map(), alive: true };
     pw.worker.on('message', (msg: WorkerReply) => {
       if (msg.type === 'fatal') return retire(pw);
+      if (msg.type === 'started') {
+        // The worker has its own copy now: with release, the main thread's copy only served a
+        // retry if the worker died before starting, and would add to the peak while both
+        // threads analyse (two 18 MB dumps at 10k Services).
+        const node = snapshot.nodes[msg.id];
+        if (release && pw.outstanding.has(msg.id) && !pw.started.has(msg.id)) {
+          pw.started.set(msg.id, Object.keys(node.files));
+          node.files = {};
+        }
+        return;
+      }
       if (!pw.outstanding.delete(msg.id) || results[msg.id] !== undefined) return;
+      pw.started.delete(msg.id);
       results[msg.id] = fromWire(msg.result);
-      // Kept until now: a worker that fails hands its nodes back to the main thread.
+      // Kept until now (without 'started'): a worker that fails hands its nodes back to the main thread.
       if (release) snapshot.nodes[msg.id].files = {};
       done += 1;
       feed(pw);
+      // Nothing left for this worker: end it now, which frees its heap (its prepared cluster and
+      // its last node's garbage) while the other threads finish.
+      if (pw.outstanding.size === 0 && queue.length === 0) {
+        pw.alive = false;
+        void pw.worker.terminate();
+      }
       notify();
     });
     pw.worker.on('error', () => retire(pw));
     pw.worker.on('exit', () => retire(pw));
     workers.push(pw);
-    feed(pw);
+    // At the start no worker takes more than its share: with PREFETCH nodes each, a worker could
+    // take every node of a small snapshot (both of two) and leave the main thread idle.
+    feed(pw, Math.min(PREFETCH, Math.max(1, Math.floor(n / (count + 1)))));
   }
 
   return {
-    async run(local) {
+    async run(local, idle) {
+      let idleWork = idle;
       while (done < n) {
         const i = queue.shift();
         if (i !== undefined) {
           results[i] = local(i);
           done += 1;
           // Let worker replies in, so idle workers get their next node.
+          await new Promise<void>((r) => setImmediate(r));
+          continue;
+        }
+        if (idleWork) {
+          idleWork();
+          idleWork = undefined;
+          // Replies that came in meanwhile are waiting in the event loop.
           await new Promise<void>((r) => setImmediate(r));
           continue;
         }

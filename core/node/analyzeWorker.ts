@@ -26,9 +26,10 @@ if (port) {
   else {
     let analyzed = 0;
     port.on('message', (job: WorkerJob) => {
+      send({ type: 'started', id: job.id });
       // The previous node's data is garbage now: collect it before this one piles up on it.
       if (analyzed++ > 0) collectGarbage();
-      send({ type: 'result', id: job.id, result: toWire(analyzeNodeSafe(job.node, cluster, clock)) });
+      send({ type: 'result', id: job.id, result: toWire(analyzeNodeSafe(job.node, cluster, clock, init.deferClusterWide === true)) });
     });
   }
 }

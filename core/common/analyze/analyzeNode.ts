@@ -24,9 +24,18 @@ export { IPTABLES_FILES } from './nodeDumps';
 export interface AnalyzeNodeOptions {
   /** Millisecond clock for PhaseTimings (e.g. performance.now); no timings without it. */
   clock?: () => number;
+  /**
+   * Leave the cluster-wide API findings (checks/catalog/clusterWide.ts: the same on every node)
+   * out of this node's findings and mark the result instead (DeferredNodeAnalysis);
+   * finishAnalysis adds them once. Saves computing them in every worker thread.
+   */
+  deferClusterWide?: boolean;
 }
 
-export function analyzeNode(node: SnapshotNode, cluster: PreparedCluster | null, opts: AnalyzeNodeOptions = {}): NodeAnalysis {
+/** A node whose findings lack the cluster-wide API findings they would hold (deferClusterWide). */
+export type DeferredNodeAnalysis = NodeAnalysis & { clusterWideDeferred?: true };
+
+export function analyzeNode(node: SnapshotNode, cluster: PreparedCluster | null, opts: AnalyzeNodeOptions = {}): DeferredNodeAnalysis {
   const summary: NodeSummary = {
     node: node.name,
     status: 'analyzed',
@@ -39,7 +48,8 @@ export function analyzeNode(node: SnapshotNode, cluster: PreparedCluster | null,
   };
   const clock = opts.clock;
   const timings: PhaseTimings = { parse: 0, decode: 0, check: 0 };
-  const result: NodeAnalysis = { summary, programmed: [], findings: [] };
+  const result: DeferredNodeAnalysis = { summary, programmed: [], findings: [] };
+  const defer = opts.deferClusterWide === true;
   if (clock) result.timings = timings;
   try {
     if (!DATA_PLANE_FILES.some((name) => typeof node.files[name] === 'string')) {
@@ -94,7 +104,7 @@ export function analyzeNode(node: SnapshotNode, cluster: PreparedCluster | null,
     }
     findings.push(...checkIptablesBackendSplit(node.name, dumps.iptables), ...checkDumpMalformed(node.name, dumps.iptables));
     const level: NodeLevelContext = { node: node.name, mode, dumps, programmed, perFamily: contexts, index: usable?.index ?? null };
-    findings.push(...runNodeLevelChecks(level), ...runCatalogNodeChecks(level));
+    findings.push(...runNodeLevelChecks(level), ...runCatalogNodeChecks(level, { clusterWide: !defer }));
     result.findings = findings;
     result.digest = buildNodeDigest(node.name, contexts);
     if (clock) timings.check = clock() - t;
@@ -103,11 +113,14 @@ export function analyzeNode(node: SnapshotNode, cluster: PreparedCluster | null,
       summary.servicePorts += p.servicePorts.length;
       for (const sp of p.servicePorts) summary.backends += countBackends(sp.clusterPath?.backends, sp.localPath?.backends);
     }
+    // Last in the try: a node that fails keeps no findings, the cluster-wide ones included.
+    if (defer && usable) result.clusterWideDeferred = true;
   } catch (err) {
     summary.status = 'error';
     summary.error = `analysis of node ${node.name} failed: ${errorText(err)}`;
     result.findings = [];
     delete result.digest;
+    delete result.clusterWideDeferred;
   }
   return result;
 }

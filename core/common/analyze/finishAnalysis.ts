@@ -1,5 +1,7 @@
-import type { AnalysisResult, CheckId, Finding, NodeAnalysis, NodeDigest, SnapshotData } from '../model';
+import type { AnalysisResult, CheckId, Finding, NodeDigest, SnapshotData } from '../model';
+import { runClusterWideChecks } from '../checks/catalog/clusterWide';
 import { checkNodeDivergence } from '../checks/nodeDivergence';
+import type { DeferredNodeAnalysis } from './analyzeNode';
 import { collectLimitations } from './limitations';
 import type { PreparedCluster } from './prepareCluster';
 import { clusterUsable } from './prepareCluster';
@@ -29,11 +31,16 @@ export interface FinishOptions {
 export function finishAnalysis(
   snapshot: SnapshotData,
   cluster: PreparedCluster | null,
-  nodes: NodeAnalysis[],
+  nodes: DeferredNodeAnalysis[],
   opts: FinishOptions = {},
 ): AnalysisResult {
   const digests = nodes.map((n) => n.digest).filter((d): d is NodeDigest => d !== undefined);
   const all = nodes.flatMap((n) => n.findings);
+  // Nodes analysed with deferClusterWide: the API-only findings, once (only those checks report
+  // their check ids, so where they join the list changes nothing after mergeFindings).
+  if (cluster !== null && clusterUsable(cluster) && nodes.some((n) => n.clusterWideDeferred === true)) {
+    all.push(...runClusterWideChecks(cluster.index));
+  }
   // A node that deviates from the EndpointSlices already has a finding saying exactly how
   // (stale, not-ready, missing ...); a divergence finding for the same Service port on the same
   // node would only repeat it. Divergence stands alone when nothing else explains it, e.g. without

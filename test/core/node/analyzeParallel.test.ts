@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeSnapshot } from '../../../core/common/analyze/analyzeSnapshot';
-import { analyzeSnapshotParallel } from '../../../core/node/analyzeParallel';
+import type { SnapshotData } from '../../../core/common/model';
+import { analyzeSnapshotParallel, defaultThreads, GC_HEAVY_NODE_BYTES } from '../../../core/node/analyzeParallel';
 import { toolsRequiredStrictly } from '../../helpers/requireTool';
 import { tinySnapshot } from './tinySnapshot';
 
@@ -24,17 +25,54 @@ afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
+/** tinySnapshot with a Pod that is not Ready while its EndpointSlice says ready: a cluster-wide finding. */
+function withNotReadyPod(snap: SnapshotData): SnapshotData {
+  const list = JSON.parse(snap.clusterJson!) as { items: { kind: string; status?: { conditions?: { type: string; status: string }[] } }[] };
+  const pod = list.items.find((i) => i.kind === 'Pod')!;
+  pod.status!.conditions = [{ type: 'Ready', status: 'False' }];
+  return { ...snap, clusterJson: JSON.stringify(list) };
+}
+
 const scenarios = [
   ['healthy nodes', tinySnapshot({ extraNodes: 3 })],
   ['a stale node among healthy ones (cross-node divergence needs every digest)', tinySnapshot({ staleOn: ['node-b'], extraNodes: 3 })],
   ['no cluster.json', tinySnapshot({ noCluster: true, staleOn: ['node-a'] })],
+  ['a cluster-wide finding (computed once, not per thread)', withNotReadyPod(tinySnapshot({ extraNodes: 3 }))],
+  ['a cluster-wide finding on two nodes', withNotReadyPod(tinySnapshot())],
+  ['a cluster-wide finding and a node without a dump', withNotReadyPod({ ...tinySnapshot(), nodes: [...tinySnapshot().nodes, { name: 'node-z', files: {} }] })],
 ] as const;
+
+describe('defaultThreads', () => {
+  const nodes = (...sizes: number[]): SnapshotData => ({
+    source: 's',
+    nodes: sizes.map((size, i) => ({ name: `n${i}`, files: { 'iptables-save.txt': 'x'.repeat(size), 'node.json': '{}' } })),
+  });
+  const BIG = GC_HEAVY_NODE_BYTES;
+  const cases: [string, SnapshotData, number, number][] = [
+    ['small dumps: one thread per core', nodes(10, 10, 10, 10), 2, 2],
+    ['small dumps: never more threads than nodes', nodes(10, 10), 8, 2],
+    ['big dumps on 2 cores: one thread (V8 GC helpers need the other core)', nodes(BIG, BIG, BIG, BIG), 2, 1],
+    ['big dumps on 8 cores: one thread per 2 cores', nodes(BIG, BIG, BIG, BIG, BIG, BIG), 8, 4],
+    ['one big dump among small ones counts as big', nodes(10, BIG, 10, 10), 4, 2],
+    ['one core: one thread', nodes(BIG, BIG), 1, 1],
+    ['no node: one thread', nodes(), 4, 1],
+  ];
+  it.each(cases)('%s', (_n, snap, cores, threads) => {
+    expect(defaultThreads(snap, cores)).toBe(threads);
+  });
+});
 
 describe('analyzeSnapshotParallel', () => {
   it.each(scenarios)('gives the same result as the sequential analysis with worker threads: %s', async (_n, snap) => {
     const expected = analyzeSnapshot(snap, { now: NOW, version: 't' });
     const got = await analyzeSnapshotParallel(snap, { now: NOW, version: 't', workerFile: WORKER });
     expect(got).toEqual(expected);
+  });
+
+  it('reports a cluster-wide finding once, whichever threads analysed the nodes', async () => {
+    const snap = withNotReadyPod(tinySnapshot());
+    const got = await analyzeSnapshotParallel(snap, { now: NOW, workerFile: WORKER });
+    expect(got.findings.filter((f) => f.check === 'readiness-disagreement')).toHaveLength(1);
   });
 
   it('finds the cross-node divergence even when the diverging node ran in a worker', async () => {
@@ -66,7 +104,7 @@ describe('analyzeSnapshotParallel', () => {
   // test runs and fails there (a skip must not pass for a check).
   const oneCore = availableParallelism() < 2;
   if (oneCore && !toolsRequiredStrictly()) console.warn('[skipped] sharing nodes between threads: this machine has one core');
-  it.skipIf(oneCore && !toolsRequiredStrictly())('shares the nodes between the worker threads and the main thread', async () => {
+  it.skipIf(oneCore && !toolsRequiredStrictly()).each([2, 5])('shares the nodes between the worker threads and the main thread (%i nodes)', async (count) => {
     // A stand-in worker that marks every node it analyses.
     const marker = await writeWorker(
       'marker.cjs',
@@ -75,11 +113,36 @@ describe('analyzeSnapshotParallel', () => {
          summary: { node: job.node.name, status: 'error', mode: 'unknown', files: [], ruleCount: 0, servicePorts: 0, backends: 0, malformedLines: 0, error: 'from-worker' },
          findings: [] } }));`,
     );
-    const snap = tinySnapshot({ extraNodes: 4 });
+    const snap = tinySnapshot({ extraNodes: count - 2 });
     const got = await analyzeSnapshotParallel(snap, { workerFile: marker });
     const byWorker = got.nodes.filter((n) => n.error === 'from-worker').length;
     expect(byWorker).toBeGreaterThanOrEqual(1);
     expect(byWorker).toBeLessThan(snap.nodes.length);
+  });
+
+  it.skipIf(oneCore && !toolsRequiredStrictly()).each([
+    ['redoes them on the main thread without releaseInputs', false],
+    ['reports them as failed with releaseInputs (the main thread dropped their files)', true],
+  ])('when a worker stops after starting its nodes, %s', async (_n, releaseInputs) => {
+    const dies = await writeWorker(
+      'dies-after-start.cjs',
+      `const { parentPort } = require('node:worker_threads');
+       parentPort.on('message', (job) => { parentPort.postMessage({ type: 'started', id: job.id }); setTimeout(() => process.exit(5), 50); });`,
+    );
+    const snap = tinySnapshot({ staleOn: ['node-a'], extraNodes: 2 });
+    const expected = analyzeSnapshot(tinySnapshot({ staleOn: ['node-a'], extraNodes: 2 }), { now: NOW, version: 't' });
+    const got = await analyzeSnapshotParallel(snap, { now: NOW, version: 't', workerFile: dies, releaseInputs });
+    const failed = got.nodes.filter((n) => n.status === 'error');
+    if (!releaseInputs) {
+      expect(got).toEqual(expected);
+      return;
+    }
+    expect(failed.length).toBeGreaterThanOrEqual(1);
+    expect(failed.map((n) => n.error)).toEqual(failed.map(() => 'analysis failed: the worker thread analysing it stopped'));
+    expect(failed.every((n) => n.files.includes('iptables-save.txt'))).toBe(true);
+    expect(got.limitations.some((l) => l.startsWith(`Node ${failed[0].node} was not analyzed`))).toBe(true);
+    const others = got.nodes.filter((n) => n.status !== 'error');
+    expect(others).toEqual(expected.nodes.filter((n) => others.some((o) => o.node === n.node)));
   });
 
   it.each([

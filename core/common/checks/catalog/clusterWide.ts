@@ -5,8 +5,9 @@ import { checkReadinessDisagreement } from './readinessDisagreement';
 
 // The catalog checks that read only the API objects (C14, C15, C30). Their findings have node null
 // and are the same for every node, so they are computed once per ClusterIndex and every node
-// returns the same list; finishAnalysis (sortFindings.mergeFindings) keeps one copy. A worker
-// thread has its own index and computes them once for its nodes.
+// returns the same list; finishAnalysis (sortFindings.mergeFindings) keeps one copy. The parallel
+// runner asks analyzeNode to leave them out (deferClusterWide) and finishAnalysis adds them once
+// from the main thread's index, so worker threads never compute them.
 
 const cache = new WeakMap<ClusterIndex, Finding[]>();
 

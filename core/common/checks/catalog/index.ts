@@ -22,6 +22,8 @@ interface Check<C> {
   id: CheckId;
   /** Needs cluster.json; skipped without it. */
   needsCluster: boolean;
+  /** Reads only the API objects: the same findings on every node (see clusterWide.ts). */
+  clusterWide?: true;
   run: (ctx: C) => Finding[];
 }
 
@@ -34,7 +36,7 @@ export const CATALOG_FAMILY_CHECKS: readonly Check<NodeCheckContext>[] = [
 
 export const CATALOG_NODE_CHECKS: readonly Check<NodeLevelContext>[] = [
   // readiness-disagreement, publish-not-ready and endpointslice-hygiene (API only, node null, computed once per index).
-  { id: 'readiness-disagreement', needsCluster: true, run: (ctx) => runClusterWideChecks(ctx.index!) },
+  { id: 'readiness-disagreement', needsCluster: true, clusterWide: true, run: (ctx) => runClusterWideChecks(ctx.index!) },
   { id: 'stale-conntrack', needsCluster: true, run: checkStaleConntrack },
   { id: 'ipvs-weight-zero', needsCluster: false, run: checkIpvsWeightZero },
   { id: 'ipvs-structure', needsCluster: false, run: checkIpvsStructure },
@@ -65,14 +67,23 @@ export function runCatalogFamilyChecks(ctx: NodeCheckContext): Finding[] {
   return out;
 }
 
+export interface CatalogNodeOptions {
+  /**
+   * false: leave out the API-only checks (runClusterWideChecks), because the caller adds their
+   * findings once for the whole snapshot (finishAnalysis). Default true.
+   */
+  clusterWide?: boolean;
+}
+
 /**
  * Once per node: checks of the raw dumps and the API-only checks. The API-only findings have node
  * null and are identical on every node; sortFindings.mergeFindings keeps one copy.
  */
-export function runCatalogNodeChecks(ctx: NodeLevelContext): Finding[] {
+export function runCatalogNodeChecks(ctx: NodeLevelContext, opts: CatalogNodeOptions = {}): Finding[] {
   const out: Finding[] = [];
   for (const c of CATALOG_NODE_CHECKS) {
     if (c.needsCluster && !ctx.index) continue;
+    if (c.clusterWide && opts.clusterWide === false) continue;
     out.push(...c.run(ctx));
   }
   return out;

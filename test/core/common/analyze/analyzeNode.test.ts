@@ -26,6 +26,27 @@ describe('analyzeNode', () => {
     expect(core(res.findings).map((f) => f.check)).toEqual(['no-endpoints']);
   });
 
+  it.each([
+    ['with a usable cluster', true],
+    ['without cluster.json', false],
+  ] as const)('with deferClusterWide, leaves out only the cluster-wide findings and marks the node when they apply (%s)', (_n, withCluster) => {
+    const c = overallCluster();
+    c.pods[0].status!.conditions = [{ type: 'Ready', status: 'False' }];
+    const prepared = withCluster ? prepareCluster(clusterJson(c)) : null;
+    const node = { name: NODE, files: { 'iptables-save.txt': NFT_HEADER + OVERALL_RULES } };
+    const whole = analyzeNode(node, prepared);
+    const deferred = analyzeNode(node, prepared, { deferClusterWide: true });
+    const clusterWide = (f: Finding) => f.check === 'readiness-disagreement' || f.check === 'publish-not-ready' || f.check === 'endpointslice-hygiene';
+    expect(deferred.findings).toEqual(whole.findings.filter((f) => !clusterWide(f)));
+    expect(whole.findings.some(clusterWide)).toBe(withCluster);
+    expect(deferred.clusterWideDeferred).toBe(withCluster ? true : undefined);
+    expect(whole.clusterWideDeferred).toBeUndefined();
+  });
+
+  it('does not mark a node without a data-plane dump as deferring cluster-wide findings', () => {
+    expect(analyzeNode({ name: NODE, files: {} }, cluster, { deferClusterWide: true }).clusterWideDeferred).toBeUndefined();
+  });
+
   it('decodes the legacy dump when only it holds the kube-proxy rules, and reports the split', () => {
     const res = analyzeNode({ name: NODE, files: { 'iptables-save.txt': EMPTY_NAT + LEGACY_WARNING, 'iptables-legacy-save.txt': OVERALL_RULES } }, cluster);
     expect(res.programmed[0].facts.file).toBe(`nodes/${NODE}/iptables-legacy-save.txt`);

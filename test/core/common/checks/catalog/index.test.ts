@@ -40,6 +40,13 @@ describe('catalog entry points', () => {
     expect(sortFindings([...n1, ...n2])).toHaveLength(1);
   });
 
+  it('leave the cluster-wide findings out when the caller adds them once (clusterWide: false)', () => {
+    const w = markManaged(world(HEALTHY));
+    w.pods.splice(0, 1);
+    expect(runCatalogNodeChecks(levelOf(w), { clusterWide: false })).toEqual([]);
+    expect(runCatalogNodeChecks(levelOf(w), { clusterWide: true }).map((f) => f.check)).toEqual(['readiness-disagreement']);
+  });
+
   it('list the checks that need cluster.json', () => {
     expect(CATALOG_CLUSTER_ONLY).toEqual([
       'readiness-disagreement',
