@@ -105,12 +105,12 @@ function snapshotDir(dir, clusterJson, dump, nodes) {
 }
 
 /** Whole-process analyze runs: wall ms and peak RSS (MB) of each. */
-function analyzeRuns(snap, runs) {
+function analyzeRuns(snap, runs, extra = []) {
   const wall = [];
   const rss = [];
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
-    const r = run(process.execPath, ['--require', join(ROOT, 'bench', 'rssHook.cjs'), join(ROOT, 'bin', 'proxyscope.js'), 'analyze', snap, '--format', 'json', '--out', '/dev/null', '--fail-on', 'never']);
+    const r = run(process.execPath, ['--require', join(ROOT, 'bench', 'rssHook.cjs'), join(ROOT, 'bin', 'proxyscope.js'), 'analyze', snap, '--format', 'json', '--out', '/dev/null', '--fail-on', 'never', ...extra]);
     wall.push(performance.now() - t);
     const m = /PROXYSCOPE_BENCH_MAXRSS_KB=(\d+)/.exec(r.stderr);
     rss.push(m ? Number(m[1]) / 1024 : NaN);
@@ -152,6 +152,10 @@ async function main() {
         const a1 = analyzeRuns(s1, runs);
         log(`${size} ${mode.label}: analyze, 4 nodes x ${runs}`);
         const a4 = analyzeRuns(s4, runs);
+        // The default uses one analysing thread per 2 cores for dumps this big (core/node/analyzeParallel.ts
+        // defaultThreads); the same run with 2 threads shows what the other choice costs.
+        log(`${size} ${mode.label}: analyze, 4 nodes, --workers 2 x ${runs}`);
+        const a4w2 = analyzeRuns(s4, runs, ['--workers', '2']);
         log(`${size} ${mode.label}: in-process phases x ${runs}`);
         const p = JSON.parse(run(process.execPath, ['--expose-gc', phases.outfile, s1, String(runs)]).stdout);
         Object.assign(m, {
@@ -159,6 +163,8 @@ async function main() {
           analyze4Ms: median(a4.wall),
           rss1MB: median(a1.rss),
           rss4MB: median(a4.rss),
+          analyze4w2Ms: median(a4w2.wall),
+          rss4w2MB: median(a4w2.rss),
           jsonParseMs: median(p.jsonParse),
           prepareMs: median(p.prepare),
           parseMs: median(p.parse),
@@ -168,6 +174,7 @@ async function main() {
           warmNodeMs: median(p.warmNode),
         });
         m.marginalNodeMs = (m.analyze4Ms - m.analyze1Ms) / 3;
+        m.marginalNodeW2Ms = (m.analyze4w2Ms - m.analyze1Ms) / 3;
         entry.modes[mode.key] = m;
         rmSync(s1, { recursive: true, force: true });
         rmSync(s4, { recursive: true, force: true });
@@ -242,6 +249,19 @@ function markdown(r) {
   const nft = r.sizes.filter((s) => s.nftSaveMs !== undefined);
   if (nft.length) {
     lines.push('', ...nft.map((s) => `nf_tables \`iptables-save\` at ${f0(s.services)} Services (with comments): ${f0(s.nftSaveMs)} ms (legacy: ${f0(s.modes.comments.legacySaveMs)} ms).`));
+  }
+  lines.push(
+    '',
+    '4 nodes with `--workers 2` (main thread + one worker; the default above uses one thread per 2 cores for dumps of 8 MB and more):',
+    '',
+    '| Services | mode | analyze 4 nodes ms | marginal node ms | marginal / legacy save | peak RSS MB | peak RSS / (6 x input + 60 MB) |',
+    '|---:|---|---:|---:|---:|---:|---:|',
+  );
+  for (const s of r.sizes) {
+    for (const mode of MODES) {
+      const x = s.modes[mode.key];
+      lines.push(`| ${f0(s.services)} | ${mode.label} | ${f0(x.analyze4w2Ms)} | ${f0(x.marginalNodeW2Ms)} | ${f2(x.marginalNodeW2Ms / x.legacySaveMs)} | ${f0(x.rss4w2MB)} | ${f2(x.rss4w2MB / (6 * x.input4MB + 60))} |`);
+    }
   }
   lines.push('', '| goal | value | limit | |', '|---|---:|---:|---|');
   for (const g of r.goals) lines.push(`| ${g.goal} | ${f2(g.value)} | ${g.limit} | ${g.pass ? 'pass' : '**FAIL**'} |`);
