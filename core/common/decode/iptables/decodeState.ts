@@ -11,12 +11,13 @@ import type {
 } from '../../model';
 import type { IptablesNameTable } from '../../kube/iptablesNameTable';
 import { servicePortName } from '../../kube/chainNames';
-import { chainRole, isShaped } from './chainShape';
+import { chainRole } from './chainShape';
 import type { ChainRole, ServiceRole } from './chainShape';
 import type { CommentClaim } from './commentNames';
 import { decodeEndpointInto } from './endpointChain';
-import { newSlotTable, tableAdd, tableFind } from './slotTable';
+import { newSlotTable, packedShaped, tableAdd, tableFind } from './slotTable';
 import type { SlotTable } from './slotTable';
+import { SLOT_SHAPED } from './slotFlags';
 
 export { ruleProtocol } from './ruleProtocol';
 export { ruleEvidence, rulesEvidence, slotEvidence } from './ruleEvidence';
@@ -34,8 +35,6 @@ export interface ChainSlot {
   /** The chain, or undefined when it is only referenced by a jump. */
   chain: IptChain | undefined;
   role: ChainRole;
-  /** Name is exactly kube-proxy-shaped: prefix + 16 base32 characters. */
-  shaped: boolean;
   /** The 16-char hash of a shaped service-level chain (not kept for KUBE-SEP, never needed). */
   suffix: string | undefined;
   owner: Group | undefined;
@@ -43,30 +42,23 @@ export interface ChainSlot {
   via: IptRule | undefined;
   /** Scratch mark for per-path de-duplication. */
   mark: number;
-  /** Set once the chain has been decoded as part of its group. */
-  walked: boolean;
+  /**
+   * SLOT_* bits (shaped, walked, hairpin, counted, name check), then from bit SLOT_COMMENTS_SHIFT
+   * the KUBE-SEP chain's commented rules: one small integer instead of seven fields on 60k slots.
+   */
+  flags: number;
   // KUBE-SEP content (endpointChain.ts), read when the slot is made; unset for other chains.
   /** DNAT destination; undefined when the chain has no usable DNAT rule. */
   ip?: string;
   port?: number;
   protocol: L4Protocol | undefined;
   dnatRule: IptRule | undefined;
-  /** kube-proxy's hairpin rule `-s <ip> -j KUBE-MARK-MASQ` is present (checks/catalog/hairpinIptables.ts). */
-  hairpin: boolean;
-  /** Rules with a comment (large-cluster mode drops them). */
-  comments: number;
-  /** Whether endpointOf has counted the rules into DecodeState.endpointRules / endpointComments. */
-  counted: boolean;
-  /** Rules of the chain (read with it: later counting need not touch the chain again). */
-  ruleCount: number;
   /**
    * Evidence of the chain's first rule, and of its second when the chain has exactly two (kube-proxy's
    * hairpin + DNAT): made while the rules are in the CPU caches, shared by every backend of the endpoint.
    */
   ev0: Evidence | undefined;
   ev1: Evidence | undefined;
-  /** KUBE-SEP name checked against its owner's hash identity: 0 not yet, 1 as kube-proxy names it, 2 misnamed. */
-  nameCheck: 0 | 1 | 2;
 }
 
 export interface Group {
@@ -131,30 +123,24 @@ export interface DecodeState {
 
 const EMPTY = new Map<string, IptChain>();
 
-function newSlot(name: string, chain: IptChain | undefined, role: ChainRole, via: IptRule | undefined): ChainSlot {
-  const shaped = isShaped(name, role);
+/** `shaped`: the name is exactly kube-proxy-shaped (chainShape.isShaped; slotTable packedShaped). */
+function newSlot(name: string, chain: IptChain | undefined, role: ChainRole, via: IptRule | undefined, shaped: boolean): ChainSlot {
   // Every field set up front: one hidden class for all slots keeps property access monomorphic.
   const slot: ChainSlot = {
     name,
     chain,
     role,
-    shaped,
     suffix: shaped && role !== 'sep' ? name.slice(role === 'fw' ? 8 : 9) : undefined,
     owner: undefined,
     via,
     mark: 0,
-    walked: false,
+    flags: shaped ? SLOT_SHAPED : 0,
     ip: undefined,
     port: undefined,
     protocol: undefined,
     dnatRule: undefined,
-    hairpin: false,
-    comments: 0,
-    counted: false,
-    ruleCount: 0,
     ev0: undefined,
     ev1: undefined,
-    nameCheck: 0,
   };
   return slot;
 }
@@ -193,12 +179,12 @@ export function newDecodeState(
     const name = chain.name;
     const role = chainRole(name);
     if (role === null) return;
-    const slot = newSlot(name, chain, role, undefined);
+    tableAdd(st.table, slots.length, name, role);
+    const slot = newSlot(name, chain, role, undefined, packedShaped());
     if (role === 'sep') {
       decodeEndpointInto(slot, chain, node, file);
       st.sepPresent++;
     }
-    tableAdd(st.table, slots.length, name, role);
     slots.push(slot);
   });
   return st;
@@ -219,8 +205,8 @@ export function slotOfRole(st: DecodeState, name: string, role: ChainRole, via: 
     if (s.via === undefined) s.via = via;
     return s;
   }
-  const s = newSlot(name, undefined, role, via);
   tableAdd(st.table, st.slots.length, name, role, true);
+  const s = newSlot(name, undefined, role, via, packedShaped());
   st.slots.push(s);
   return s;
 }
@@ -277,7 +263,7 @@ export function adopt(st: DecodeState, g: Group, slot: ChainSlot): void {
   if (slot.role === 'sep') {
     if (slot.chain !== undefined) {
       st.sepOwned++;
-      if (slot.shaped) g.sepShaped++;
+      if ((slot.flags & SLOT_SHAPED) !== 0) g.sepShaped++;
     }
   } else if (g.roles[slot.role] === undefined) {
     g.roles[slot.role] = slot;
@@ -327,6 +313,6 @@ export function hashSpnOf(g: Group & { hashHit: NonNullable<Group['hashHit']> })
  * (first group wins); kube-proxy-shaped service chains belong to their own suffix group.
  */
 export function linkJump(st: DecodeState, g: Group, slot: ChainSlot): void {
-  if (slot.role === 'sep' || !slot.shaped) adopt(st, g, slot);
+  if (slot.role === 'sep' || (slot.flags & SLOT_SHAPED) === 0) adopt(st, g, slot);
   else groupOf(st, slot);
 }

@@ -2,6 +2,7 @@ import type { Evidence, IptChain, IptRule, L4Protocol } from '../../model';
 import type { DnatTarget } from '../../parse/iptablesRule';
 import { readDnatDestination } from '../../parse/iptablesRule';
 import type { ChainSlot, DecodeState } from './decodeState';
+import { SLOT_COMMENTS_SHIFT, SLOT_COUNTED, SLOT_HAIRPIN } from './slotFlags';
 import { ruleProtocol } from './ruleProtocol';
 
 // One KUBE-SEP chain, as pkg/proxy/iptables/proxier.go writes it per endpoint:
@@ -14,9 +15,8 @@ import { ruleProtocol } from './ruleProtocol';
 export interface EndpointFields extends DnatTarget {
   protocol: L4Protocol | undefined;
   dnatRule: IptRule | undefined;
-  hairpin: boolean;
-  comments: number;
-  ruleCount: number;
+  /** ChainSlot.flags: SLOT_HAIRPIN and the comment count are added. */
+  flags: number;
   ev0: Evidence | undefined;
   ev1: Evidence | undefined;
 }
@@ -24,7 +24,6 @@ export interface EndpointFields extends DnatTarget {
 /** Reads the DNAT destination, protocol, hairpin rule and comment count of a KUBE-SEP chain into `out`. */
 export function decodeEndpointInto(out: EndpointFields, chain: IptChain, node: string, file: string): void {
   const rules = chain.rules;
-  out.ruleCount = rules.length;
   let masq = false;
   let comments = 0;
   for (let i = 0; i < rules.length; i++) {
@@ -40,13 +39,14 @@ export function decodeEndpointInto(out: EndpointFields, chain: IptChain, node: s
       masq = true;
     }
   }
-  out.comments = comments;
+  let flags = out.flags + comments * (1 << SLOT_COMMENTS_SHIFT);
   // Evidence a backend of this endpoint will cite (ruleEvidence's shape), made while the rules are hot.
   if (rules.length > 0) out.ev0 = { node, file, line: rules[0].line, raw: rules[0].raw };
   if (rules.length === 2) out.ev1 = { node, file, line: rules[1].line, raw: rules[1].raw };
   // The hairpin rule comes before the DNAT rule that names the IP: a second look, rarely needed
   // beyond the chain's first rule, while the rules are still in the CPU caches.
-  if (masq && out.ip !== undefined) out.hairpin = hasHairpinRule(rules, out.ip);
+  if (masq && out.ip !== undefined && hasHairpinRule(rules, out.ip)) flags |= SLOT_HAIRPIN;
+  out.flags = flags;
 }
 
 function hasHairpinRule(rules: readonly IptRule[], ip: string): boolean {
@@ -73,10 +73,11 @@ export function isHostAddress(value: string, ip: string): boolean {
  */
 export function endpointOf(st: DecodeState, slot: ChainSlot): ChainSlot | null {
   if (slot.chain === undefined) return null;
-  if (!slot.counted) {
-    slot.counted = true;
-    st.endpointRules += slot.ruleCount;
-    st.endpointComments += slot.comments;
+  const flags = slot.flags;
+  if ((flags & SLOT_COUNTED) === 0) {
+    slot.flags = flags | SLOT_COUNTED;
+    st.endpointRules += slot.chain.rules.length;
+    st.endpointComments += flags >>> SLOT_COMMENTS_SHIFT;
   }
   return slot;
 }

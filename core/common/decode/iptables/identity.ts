@@ -5,6 +5,7 @@ import { parseComment } from './commentNames';
 import type { CommentClaim } from './commentNames';
 import type { DecodeState, Group } from './decodeState';
 import { endpointOf } from './endpointChain';
+import { SLOT_COMMENTS_SHIFT } from './slotFlags';
 
 // Which Service port a group of chains belongs to, in order of trust:
 //  1. the chains' shared hash suffix, recomputed from the Service list (name table) -> 'hash';
@@ -24,7 +25,7 @@ function findClaim(g: Group): { claim: CommentClaim; rule: IptRule } | undefined
       if ((slot.role === 'sep') !== endpoints || slot.chain === undefined) continue;
       // KUBE-SEP comments were counted when the chain was read: without any, skip its rules
       // (large-cluster mode drops them all, and this would walk every endpoint's rules again).
-      if (endpoints && slot.comments === 0) continue;
+      if (endpoints && slot.flags >>> SLOT_COMMENTS_SHIFT === 0) continue;
       for (const rule of slot.chain.rules) {
         if (rule.comment === undefined) continue;
         const claim = parseComment(rule.comment);

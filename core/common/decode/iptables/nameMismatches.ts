@@ -6,6 +6,7 @@ import { spnLabel } from './commentNames';
 import type { DecodeState, Group } from './decodeState';
 import { ruleEvidence, slotEvidence } from './decodeState';
 import { endpointOf } from './endpointChain';
+import { SLOT_NAME_BAD, SLOT_NAME_OK, SLOT_SHAPED } from './slotFlags';
 
 // Chains whose name is not what kube-proxy would call the Service port / endpoint they claim to
 // be (check C12): recomputed with the formulas of pkg/proxy/iptables/proxier.go (portProtoHash,
@@ -60,12 +61,12 @@ function checkEndpointChains(st: DecodeState, g: Group, out: NameMismatch[]): vo
   const spn1 = servicePortName(id.namespace, id.name, id.portName, known ?? 'current');
   const spn2 = known === undefined && id.portName === '' ? servicePortName(id.namespace, id.name, '', 'legacy') : undefined;
   for (const slot of g.slots) {
-    if (slot.role !== 'sep' || !slot.shaped) continue;
+    if (slot.role !== 'sep' || (slot.flags & SLOT_SHAPED) === 0) continue;
     const ep = endpointOf(st, slot);
     if (ep === null || ep.ip === undefined || ep.port === undefined || ep.dnatRule === undefined) continue;
-    if (ep.nameCheck === 1) continue;
+    if ((ep.flags & SLOT_NAME_OK) !== 0) continue;
     // Compared in place: no name string is built unless the chain is misnamed.
-    if (ep.nameCheck === 0) {
+    if ((ep.flags & SLOT_NAME_BAD) === 0) {
       if (isIptablesEndpointChainName(slot.name, spn1, id.protocol, ep.ip, ep.port)) continue;
       if (spn2 !== undefined && isIptablesEndpointChainName(slot.name, spn2, id.protocol, ep.ip, ep.port)) continue;
     }

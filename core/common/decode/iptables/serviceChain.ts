@@ -4,6 +4,7 @@ import { isIptablesEndpointChainName } from '../../kube/chainNames';
 import type { ChainSlot, DecodeState, Group } from './decodeState';
 import { chainRole } from './chainShape';
 import { hashSpnOf, linkJump, ruleEvidence, rulesEvidence, slotOfRole } from './decodeState';
+import { SLOT_HAIRPIN, SLOT_NAME_BAD, SLOT_NAME_OK, SLOT_SHAPED } from './slotFlags';
 import { endpointOf } from './endpointChain';
 
 // KUBE-SVC (Cluster policy), KUBE-SVL (Local policy) and the LB part of the old KUBE-XLB, as
@@ -73,7 +74,8 @@ const probabilityMemo = new Map<string, number | undefined>();
 function optionProbability(o: IptOption | undefined): number | undefined {
   if (o === undefined || o.values.length === 0) return undefined;
   const v = o.values[0];
-  if (probabilityMemo.has(v)) return probabilityMemo.get(v);
+  const known = probabilityMemo.get(v);
+  if (known !== undefined || probabilityMemo.has(v)) return known;
   const p = Number(v);
   const out = Number.isFinite(p) && v.trim() !== '' ? p : undefined;
   if (probabilityMemo.size < 4096) probabilityMemo.set(v, out);
@@ -158,9 +160,9 @@ function backendEvidence(st: DecodeState, slot: ChainSlot, lb: Evidence, sticky:
  */
 function checkEndpointName(slot: ChainSlot, ip: string, port: number): void {
   const g = slot.owner;
-  if (g === undefined || g.hashHit === undefined || !slot.shaped || slot.dnatRule === undefined) return;
+  if (g === undefined || g.hashHit === undefined || (slot.flags & SLOT_SHAPED) === 0 || slot.dnatRule === undefined) return;
   const ok = isIptablesEndpointChainName(slot.name, hashSpnOf(g as Group & { hashHit: NonNullable<Group['hashHit']> }), g.hashHit.id.protocol, ip, port);
-  slot.nameCheck = ok ? 1 : 2;
+  slot.flags |= ok ? SLOT_NAME_OK : SLOT_NAME_BAD;
   g.sepChecked++;
   if (!ok) g.sepBad++;
 }
@@ -200,9 +202,9 @@ function buildBackends(st: DecodeState, steps: LbStep[], affinity: Map<ChainSlot
     if (ep === null || ep.ip === undefined || ep.port === undefined) continue;
     const ip = ep.ip;
     const port = ep.port;
-    if (ep.nameCheck === 0 && st.verifyNames) checkEndpointName(ep, ip, port);
+    if ((ep.flags & (SLOT_NAME_OK | SLOT_NAME_BAD)) === 0 && st.verifyNames) checkEndpointName(ep, ip, port);
     const evidence = backendEvidence(st, ep, step.evidence, affinity?.get(slot));
-    scratchBackends[n++] = { ip, port, probability: share, chain: slot.name, evidence, hairpinMasq: ep.hairpin };
+    scratchBackends[n++] = { ip, port, probability: share, chain: slot.name, evidence, hairpinMasq: (ep.flags & SLOT_HAIRPIN) !== 0 };
   }
   const backends = scratchBackends.slice(0, n) as ProgrammedBackend[];
   for (let j = 0; j < n; j++) scratchBackends[j] = undefined;

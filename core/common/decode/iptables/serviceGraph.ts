@@ -4,6 +4,7 @@ import { parseComment } from './commentNames';
 import type { ChainSlot, DecodeState, Group } from './decodeState';
 import { linkJump, ruleEvidence, slotOf } from './decodeState';
 import { decodeServiceChain } from './serviceChain';
+import { SLOT_WALKED } from './slotFlags';
 
 // Walks the chains of one Service-port group (pkg/proxy/iptables/proxier.go):
 //   KUBE-EXT: ETP=Cluster: "masquerade traffic for …" -> KUBE-MARK-MASQ, then -> KUBE-SVC.
@@ -85,8 +86,8 @@ export function walkGroup(st: DecodeState, g: Group): void {
   // g.slots grows while walking (adopted chains), so index instead of iterating.
   for (let i = 0; i < g.slots.length; i++) {
     const slot = g.slots[i];
-    if (slot.role === 'sep' || slot.chain === undefined || slot.walked) continue;
-    slot.walked = true;
+    if (slot.role === 'sep' || slot.chain === undefined || (slot.flags & SLOT_WALKED) !== 0) continue;
+    slot.flags |= SLOT_WALKED;
     decodeSlot(st, g, slot, slot.chain);
   }
 }

@@ -71,6 +71,14 @@ function packName(name: string, role: ChainRole): void {
   w2 = 0;
 }
 
+/**
+ * Whether the name last packed (by tableFind or tableAdd) is exactly kube-proxy-shaped: what
+ * chainShape.isShaped says of it, known without reading its characters again.
+ */
+export function packedShaped(): boolean {
+  return (w2 & SHAPED) !== 0;
+}
+
 function bucketOf(mask: number): number {
   return ((w0 ^ Math.imul(w1, 0x9e3779b1)) & mask) << 2;
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chainRole } from '../../../../../core/common/decode/iptables/chainShape';
-import { newSlotTable, tableAdd, tableFind } from '../../../../../core/common/decode/iptables/slotTable';
+import { chainRole, isShaped } from '../../../../../core/common/decode/iptables/chainShape';
+import { newSlotTable, packedShaped, tableAdd, tableFind } from '../../../../../core/common/decode/iptables/slotTable';
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
@@ -52,6 +52,19 @@ describe('slotTable', () => {
         const map = new Map<string, number>();
         for (const n of names) if (!map.has(n)) map.set(n, map.size);
         for (const n of [...names, ...probes]) expect(t.find(n)).toBe(map.get(n) ?? -1);
+      }),
+    );
+  });
+
+  it('says a name is shaped after packing it exactly when chainShape.isShaped does', () => {
+    fc.assert(
+      fc.property(name, fc.boolean(), (n, viaAdd) => {
+        const role = chainRole(n);
+        if (role === null) return;
+        const t = newSlotTable(4);
+        if (viaAdd) tableAdd(t, 0, n, role);
+        else tableFind(t, [], n, role);
+        expect(packedShaped()).toBe(isShaped(n, role));
       }),
     );
   });
