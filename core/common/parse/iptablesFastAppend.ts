@@ -1,12 +1,12 @@
 import type { IptChain, IptMatch, IptOption, IptRule, IptTable, IptValue } from '../model/iptables';
-import { EMPTY } from './iptablesRuleArgs';
+import { EMPTY, setMatchList } from './iptablesRuleArgs';
 import type { RuleParseCache } from './iptablesRuleArgs';
 import { addChain, appendRule, findChain, noteDeclared, sameText, ZERO_COUNTERS } from './iptablesSaveState';
 import { internWord } from './iptablesIntern';
 import type { SaveState } from './iptablesSaveState';
 import { segmentGet, segmentSet, segmentSlot } from './iptablesSegmentCache';
 import { ends, exact, indexOrLen, kinds, options, quoted, segEnds, segmentEnd, segStarts, split, starts, valueAt } from './iptablesFastWords';
-import { BANG, DEST, GOTO, IN_IF, JUMP, MATCH, OPTION, OUT_IF, PROTO, SOURCE, VALUE } from './iptablesWords';
+import { BANG, DEST, FREE, GOTO, IN_IF, JUMP, MATCH, OPTION, OUT_IF, PROTO, SOURCE, VALUE } from './iptablesWords';
 
 // Fast path for the `-A CHAIN ...` lines of iptables-save's canonical output, which is nearly
 // every line of a big kube-proxy dump (kubernetes pkg/proxy/iptables/proxier.go writes the rules,
@@ -49,6 +49,21 @@ function firstComment(matches: IptMatch[]): string | undefined {
   return undefined;
 }
 
+/**
+ * True when words a..a+3 are `-m comment --comment X` and X holds ` -> `, the mark of
+ * kube-proxy's per-endpoint comment. The next ` -> ` of the text is searched for once per dump.
+ */
+function isEndpointComment(st: SaveState, text: string, a: number): boolean {
+  if (kinds[a + 2] !== FREE || ends[a + 2] - starts[a + 2] !== COMMENT_OPTION.length || ends[a + 1] - starts[a + 1] !== COMMENT.length) return false;
+  const ws = starts[a + 3];
+  if (st.nextArrow < ws) st.nextArrow = indexOrLen(text, ' -> ', ws);
+  return st.nextArrow < ends[a + 3] && text.startsWith(COMMENT, starts[a + 1]);
+}
+
+const COMMENT = 'comment';
+const COMMENT_OPTION = '--comment';
+const HASH_CHAIN_LENGTH = 25;
+const DASH = 45;
 const TO_DESTINATION = '--to-destination';
 const TO_SOURCE = '--to-source';
 
@@ -130,11 +145,17 @@ export function parseFastAppend(st: SaveState, text: string, lineStart: number, 
     if (e !== n) return false;
     const ts = starts[i + 1];
     const te = ends[i + 1];
-    const tslot = segmentSlot(text, ts, te);
-    target = segmentGet(cache.targets, tslot, text, ts, te);
-    if (target === undefined) {
-      target = internWord(text, ts, te);
-      segmentSet(cache.targets, tslot, text, ts, te, target);
+    if (te - ts === HASH_CHAIN_LENGTH && text.charCodeAt(ts + 8) === DASH && text.startsWith('KUBE-', ts)) {
+      // KUBE-SEP-/KUBE-SVC-/KUBE-EXT-... + hash (proxier.go): nearly every one is jumped to from
+      // one rule only, so it is sliced rather than looked up in the cache.
+      target = text.slice(ts, te);
+    } else {
+      const tslot = segmentSlot(text, ts, te);
+      target = segmentGet(cache.targets, tslot, text, ts, te);
+      if (target === undefined) {
+        target = internWord(text, ts, te);
+        segmentSet(cache.targets, tslot, text, ts, te, target);
+      }
     }
     goto = k === GOTO;
     if (e > i + 2) {
@@ -168,19 +189,20 @@ export function parseFastAppend(st: SaveState, text: string, lineStart: number, 
     }
   }
 
-  // The whole list of matches, shared by every rule with the same text.
+  // The whole list of matches, shared by every rule with the same text, and its first comment.
   let matches: IptMatch[] = EMPTY;
+  let comment: string | undefined;
   if (nSeg > 0) {
-    const s = starts[segStarts[0]];
-    const e = ends[segEnds[nSeg - 1] - 1];
-    const slot = segmentSlot(text, s, e);
-    const list = segmentGet(cache.matchLists, slot, text, s, e);
-    if (list !== undefined) {
-      matches = list;
-    } else {
+    const a0 = segStarts[0];
+    if (segEnds[0] === a0 + 4 && isEndpointComment(st, text, a0)) {
+      // `-m comment --comment "ns/svc:port -> IP:port"` (KUBE-SVC-* rules, proxier.go) names one
+      // endpoint: the list and its comment match are unique, so neither is looked up nor cached
+      // (caching them only evicted segments that do repeat).
+      comment = valueAt(text, a0 + 3);
       const out = scratchMatches;
+      out[0] = { module: COMMENT, options: [{ name: COMMENT_OPTION, negated: false, values: [comment] }] };
       let ok = true;
-      for (let j = 0; j < nSeg; j++) {
+      for (let j = 1; j < nSeg; j++) {
         const m = match(cache, text, segStarts[j], segEnds[j]);
         if (m === null) {
           ok = false;
@@ -191,7 +213,31 @@ export function parseFastAppend(st: SaveState, text: string, lineStart: number, 
       if (ok) matches = exact(out, nSeg);
       for (let j = 0; j < nSeg; j++) out[j] = undefined;
       if (!ok) return false;
-      segmentSet(cache.matchLists, slot, text, s, e, matches);
+    } else {
+      const s = starts[a0];
+      const e = ends[segEnds[nSeg - 1] - 1];
+      const slot = segmentSlot(text, s, e);
+      const list = segmentGet(cache.matchLists, slot, text, s, e);
+      if (list !== undefined) {
+        matches = list;
+        comment = cache.listComments[slot];
+      } else {
+        const out = scratchMatches;
+        let ok = true;
+        for (let j = 0; j < nSeg; j++) {
+          const m = match(cache, text, segStarts[j], segEnds[j]);
+          if (m === null) {
+            ok = false;
+            break;
+          }
+          out[j] = m;
+        }
+        if (ok) matches = exact(out, nSeg);
+        for (let j = 0; j < nSeg; j++) out[j] = undefined;
+        if (!ok) return false;
+        comment = firstComment(matches);
+        setMatchList(cache, slot, text, s, e, matches, comment);
+      }
     }
   }
 
@@ -221,7 +267,7 @@ export function parseFastAppend(st: SaveState, text: string, lineStart: number, 
     inInterface,
     outInterface,
     matches,
-    comment: matches.length > 0 ? firstComment(matches) : undefined,
+    comment,
     target,
     goto,
     targetOptions,

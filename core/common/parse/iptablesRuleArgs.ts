@@ -1,5 +1,5 @@
 import type { IptMatch, IptOption, IptRule, IptValue } from '../model/iptables';
-import { newSegmentCache, segmentGet, segmentSet, segmentSlot } from './iptablesSegmentCache';
+import { newSegmentCache, SEGMENT_CACHE_SIZE, segmentGet, segmentSet, segmentSlot } from './iptablesSegmentCache';
 import type { SegmentCache } from './iptablesSegmentCache';
 import { wordAt } from './iptablesTokenize';
 import { BANG, COUNTERS, DEST, FREE, GOTO, IN_IF, isDigits, MATCH, matchListEnd, matchListStart, OPTION, OUT_IF, PROTO, segmentEnd, SOURCE, VALUE, wordKind } from './iptablesWords';
@@ -44,6 +44,8 @@ export const NEEDS_VALUE: ReadonlySet<string> = new Set([
 export interface RuleParseCache {
   /** Whole `matches` lists, for rules whose `-m` segments are back to back (canonical order). */
   matchLists: SegmentCache<IptMatch[]>;
+  /** First comment of the list in each matchLists slot (written with it by setMatchList). */
+  listComments: (string | undefined)[];
   matches: SegmentCache<IptMatch>;
   targetOptions: SegmentCache<IptOption[]>;
   params: SegmentCache<IptValue>;
@@ -51,13 +53,19 @@ export interface RuleParseCache {
 }
 
 export function newRuleParseCache(): RuleParseCache {
-  return { matchLists: newSegmentCache(), matches: newSegmentCache(), targetOptions: newSegmentCache(), params: newSegmentCache(), targets: newSegmentCache() };
+  return { matchLists: newSegmentCache(), listComments: new Array<string | undefined>(SEGMENT_CACHE_SIZE).fill(undefined), matches: newSegmentCache(), targetOptions: newSegmentCache(), params: newSegmentCache(), targets: newSegmentCache() };
 }
 
 /**
  * Shared empty array for empty `values` / `options` / `targetOptions` / `matches`: an empty
  * array per rule is ~1M objects in a big dump. Frozen, since the dump is read-only anyway.
  */
+/** Caches `matches` (text[s, e)) and its first comment in matchLists slot `slot`. */
+export function setMatchList(cache: RuleParseCache, slot: number, text: string, s: number, e: number, matches: IptMatch[], comment: string | undefined): void {
+  segmentSet(cache.matchLists, slot, text, s, e, matches);
+  cache.listComments[slot] = comment;
+}
+
 export const EMPTY: never[] = Object.freeze([]) as unknown as never[];
 
 // Scratch space reused across rules: the model's arrays are created with their exact length by
@@ -145,6 +153,7 @@ export function parseRuleArgs(tk: RuleTokens, from: number, rule: IptRule, cache
       const list = segmentGet(cache.matchLists, listSlot, text, s, end);
       if (list !== undefined) {
         rule.matches = list;
+        rule.comment = cache.listComments[listSlot];
         listSlot = -1;
         ctx = 1;
         i = listEnd;
@@ -288,11 +297,11 @@ export function parseRuleArgs(tk: RuleTokens, from: number, rule: IptRule, cache
   if (nMatches > 0) {
     rule.matches = matches.slice(0, nMatches) as IptMatch[];
     for (let j = 0; j < nMatches; j++) matches[j] = undefined; // do not keep the last rule alive
+    rule.comment = firstComment(rule.matches);
     if (listSlot >= 0 && err === undefined) {
-      segmentSet(cache.matchLists, listSlot, text, tk.starts[listStart], tk.ends[listEnd - 1], rule.matches);
+      setMatchList(cache, listSlot, text, tk.starts[listStart], tk.ends[listEnd - 1], rule.matches, rule.comment);
     }
   }
-  if (rule.matches.length > 0) rule.comment = firstComment(rule.matches);
   return err;
 }
 

@@ -50,6 +50,8 @@ export interface SaveState {
   nextQuote: number;
   nextTab: number;
   nextBackslash: number;
+  /** The next ` -> ` (kube-proxy's per-endpoint comments), as the cursors above. */
+  nextArrow: number;
 }
 
 /** `[0:0]`, shared by every chain and rule without traffic (the dump is read-only). */
@@ -59,7 +61,7 @@ export function newSaveState(dump: IptablesDump, defaultTable: string | undefine
   return {
     dump, table: null, tk: newRuleTokens(), cache: newRuleParseCache(), defaultTable, firstAddress: undefined,
     lastChain: null, lastTable: null, runChain: null, runRules: [], runCount: 0,
-    order: [], orderStarts: [], orderTable: null, cursor: 0, lastNameChain: null, lastNameStart: -1, fast, nextQuote: -1, nextTab: -1, nextBackslash: -1,
+    order: [], orderStarts: [], orderTable: null, cursor: 0, lastNameChain: null, lastNameStart: -1, fast, nextQuote: -1, nextTab: -1, nextBackslash: -1, nextArrow: -1,
   };
 }
 

@@ -20,6 +20,8 @@ export interface SegmentCache<T> {
 const BITS = 15;
 const SIZE = 1 << BITS;
 const MASK = SIZE - 1;
+/** Slots per cache (parallel arrays indexed by slot have this length). */
+export const SEGMENT_CACHE_SIZE = SIZE;
 
 export function newSegmentCache<T>(): SegmentCache<T> {
   return { text: '', keyStarts: new Int32Array(SIZE), keyLengths: new Int32Array(SIZE).fill(-1), values: new Array<T | undefined>(SIZE).fill(undefined) };

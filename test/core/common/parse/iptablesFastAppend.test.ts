@@ -40,6 +40,18 @@ const kubeProxyLines = [
   '-A X -m set --match-set KUBE-CLUSTER-IP dst,dst -j ACCEPT',
   '-A X -j LOG --log-prefix "drop: "',
   '-A X',
+  // Per-endpoint comments (` -> `) bypass the caches: a following bad match, odd modules, repeats.
+  '-A KUBE-SVC-NPX46M4PTMTKRN6Y -m comment --comment "default/kubernetes:https -> 10.0.0.1:6443" -m tcp --dport',
+  '-A KUBE-SVC-NPX46M4PTMTKRN6Y -m commenx --comment "a -> b" -j KUBE-SEP-222GLKTUNA4J2SVJ',
+  '-A KUBE-SVC-NPX46M4PTMTKRN6Y -m comment --comment "a -> b" --comment "c -> d" -j KUBE-SEP-222GLKTUNA4J2SVJ',
+  '-A KUBE-SVC-NPX46M4PTMTKRN6Y -m comment ! --comment "a -> b" -j KUBE-SEP-222GLKTUNA4J2SVJ',
+  '-A KUBE-SVC-NPX46M4PTMTKRN6Y -m comment --comment a->b -m statistic --mode random --probability 0.50000000000 -j KUBE-SVC-NPX46M4PTMTKRN6Y',
+  '-A KUBE-SVC-NPX46M4PTMTKRN6Y -m comment --log-prefix "a -> b" -j KUBE-SEP-222GLKTUNA4J2SVJ',
+  '-A KUBE-SVC-NPX46M4PTMTKRN6Y -m tcp --dport 80 -m comment --comment "a -> b" -j KUBE-SEP-222GLKTUNA4J2SVJ',
+  // Hash-named targets are sliced, other targets cached: the same text either way.
+  '-A KUBE-SVC-NPX46M4PTMTKRN6Y -j KUBE-XYZ-222GLKTUNA4J2SVJ',
+  '-A KUBE-SVC-NPX46M4PTMTKRN6Y -j KUBE-SEP-222GLKTUNA4J2SVJX',
+  '-A KUBE-SVC-NPX46M4PTMTKRN6Y -j XUBE-SEP-222GLKTUNA4J2SVJ',
 ];
 
 // Words that stress the corners: generic flags in all places, `!`, quotes, free-text options,
@@ -72,6 +84,16 @@ describe('the fast path of parseIptablesSave', () => {
 
   it('gives what the general path gives on kube-proxy shaped lines', () => {
     expectSameAsGeneral(['*nat', ':KUBE-SEP-222GLKTUNA4J2SVJ - [0:0]', ':KUBE-SVC-NPX46M4PTMTKRN6Y - [0:0]', ...kubeProxyLines, 'COMMIT', ''].join('\n'));
+  });
+
+  it.each([true, false])('gives every rule the first comment of its matches, from the cache too (fast path %s)', (fastPath) => {
+    const text = ['*nat', ':KUBE-SEP-222GLKTUNA4J2SVJ - [0:0]', ':KUBE-SVC-NPX46M4PTMTKRN6Y - [0:0]', ...kubeProxyLines, ...kubeProxyLines, 'COMMIT', ''].join('\n');
+    const rules = [...parseIptablesSave(text, { fastPath }).tables.get('nat')!.chains.values()].flatMap((c) => c.rules);
+    expect(rules.length).toBeGreaterThan(kubeProxyLines.length);
+    for (const r of rules) {
+      const first = r.matches.filter((m) => m.module === 'comment').flatMap((m) => m.options).find((o) => o.name === '--comment');
+      expect(r.comment).toBe(first?.values[0]);
+    }
   });
 
   it('gives what the general path gives on generated soups of lines', () => {
