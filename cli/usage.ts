@@ -33,8 +33,7 @@ Options:
   --out FILE            write the report to FILE instead of standard output
   --fail-on SEVERITY    exit 1 when there is a finding at or above SEVERITY:
                         critical, high (default), medium, low, info, or never
-  --workers N           threads to use (default: one per core; one per 2 cores when a
-                        node's dumps reach 8 MB)
+  --workers N           threads to use (default: all available cores)
   -h, --help            show this help
 
 Colours are used on a terminal only, and never when NO_COLOR is set.

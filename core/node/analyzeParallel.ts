@@ -20,8 +20,8 @@ import { collectGarbage } from './collectGarbage';
 
 export interface ParallelOptions {
   /**
-   * Threads in total, main thread included; upper bound os.availableParallelism(). Default:
-   * defaultThreads() (fewer threads than cores for big dumps).
+   * Threads in total, main thread included; default (defaultThreads) and upper bound
+   * os.availableParallelism().
    */
   workers?: number;
   version?: string;
@@ -49,22 +49,13 @@ const PREFETCH = 2;
 const WORKER_YOUNG_GENERATION_MB = 24;
 
 /**
- * From this size of a node's dumps on (~4k Services), an analysing thread counts as two cores of
- * work. V8 collects heaps this big with helper threads (concurrent marking, parallel scavenges)
- * that keep most of another core busy: a 4-node 10k-Service snapshot on one thread used 4.2-4.6 s
- * on the main thread and 2.5 s in V8's helpers. A second analysing thread on a 2-core machine
- * only takes that core from the GC and duplicates the cluster preparation: with it the same run
- * took 9-11 s of wall time instead of 6-7 s, 10.7 s CPU instead of 6.7 s, and ~790 MB peak RSS
- * instead of ~490 MB.
+ * Threads (main included) when the caller gives no `workers`: one per core, never more than nodes.
+ * Measured on 2 cores with 4 nodes of 10k and 30k Services (BENCHMARKS.md): the second analysing
+ * thread is as fast or faster than leaving that core to V8's GC helpers (30k: 14.4 s vs 18.5 s)
+ * and stays within the memory goal, although it prepares its own copy of the cluster.
  */
-export const GC_HEAVY_NODE_BYTES = 8 * 1024 * 1024;
-
-/** Threads (main included) when the caller gives no `workers`: one per core, or per 2 cores for big dumps. */
 export function defaultThreads(snapshot: SnapshotData, cores: number): number {
-  let biggest = 0;
-  for (const node of snapshot.nodes) biggest = Math.max(biggest, nodeBytes(node.files));
-  const coresPerThread = biggest >= GC_HEAVY_NODE_BYTES ? 2 : 1;
-  return Math.max(1, Math.min(snapshot.nodes.length, Math.floor(cores / coresPerThread)));
+  return Math.max(1, Math.min(snapshot.nodes.length, cores));
 }
 
 function nodeBytes(files: Record<string, string>): number {
