@@ -152,10 +152,10 @@ async function main() {
         const a1 = analyzeRuns(s1, runs);
         log(`${size} ${mode.label}: analyze, 4 nodes x ${runs}`);
         const a4 = analyzeRuns(s4, runs);
-        // The default uses one analysing thread per 2 cores for dumps this big (core/node/analyzeParallel.ts
-        // defaultThreads); the same run with 2 threads shows what the other choice costs.
-        log(`${size} ${mode.label}: analyze, 4 nodes, --workers 2 x ${runs}`);
-        const a4w2 = analyzeRuns(s4, runs, ['--workers', '2']);
+        // The default uses one analysing thread per core (core/node/analyzeParallel.ts defaultThreads);
+        // the same run on one thread shows what the second thread gains and costs.
+        log(`${size} ${mode.label}: analyze, 4 nodes, --workers 1 x ${runs}`);
+        const a4w1 = analyzeRuns(s4, runs, ['--workers', '1']);
         log(`${size} ${mode.label}: in-process phases x ${runs}`);
         const p = JSON.parse(run(process.execPath, ['--expose-gc', phases.outfile, s1, String(runs)]).stdout);
         Object.assign(m, {
@@ -163,8 +163,8 @@ async function main() {
           analyze4Ms: median(a4.wall),
           rss1MB: median(a1.rss),
           rss4MB: median(a4.rss),
-          analyze4w2Ms: median(a4w2.wall),
-          rss4w2MB: median(a4w2.rss),
+          analyze4w1Ms: median(a4w1.wall),
+          rss4w1MB: median(a4w1.rss),
           jsonParseMs: median(p.jsonParse),
           prepareMs: median(p.prepare),
           parseMs: median(p.parse),
@@ -174,7 +174,7 @@ async function main() {
           warmNodeMs: median(p.warmNode),
         });
         m.marginalNodeMs = (m.analyze4Ms - m.analyze1Ms) / 3;
-        m.marginalNodeW2Ms = (m.analyze4w2Ms - m.analyze1Ms) / 3;
+        m.marginalNodeW1Ms = (m.analyze4w1Ms - m.analyze1Ms) / 3;
         entry.modes[mode.key] = m;
         rmSync(s1, { recursive: true, force: true });
         rmSync(s4, { recursive: true, force: true });
@@ -252,7 +252,7 @@ function markdown(r) {
   }
   lines.push(
     '',
-    '4 nodes with `--workers 2` (main thread + one worker; the default above uses one thread per 2 cores for dumps of 8 MB and more):',
+    '4 nodes with `--workers 1` (everything on the main thread; the default above is one thread per core: the main thread and one worker here):',
     '',
     '| Services | mode | analyze 4 nodes ms | marginal node ms | marginal / legacy save | peak RSS MB | peak RSS / (6 x input + 60 MB) |',
     '|---:|---|---:|---:|---:|---:|---:|',
@@ -260,7 +260,7 @@ function markdown(r) {
   for (const s of r.sizes) {
     for (const mode of MODES) {
       const x = s.modes[mode.key];
-      lines.push(`| ${f0(s.services)} | ${mode.label} | ${f0(x.analyze4w2Ms)} | ${f0(x.marginalNodeW2Ms)} | ${f2(x.marginalNodeW2Ms / x.legacySaveMs)} | ${f0(x.rss4w2MB)} | ${f2(x.rss4w2MB / (6 * x.input4MB + 60))} |`);
+      lines.push(`| ${f0(s.services)} | ${mode.label} | ${f0(x.analyze4w1Ms)} | ${f0(x.marginalNodeW1Ms)} | ${f2(x.marginalNodeW1Ms / x.legacySaveMs)} | ${f0(x.rss4w1MB)} | ${f2(x.rss4w1MB / (6 * x.input4MB + 60))} |`);
     }
   }
   lines.push('', '| goal | value | limit | |', '|---|---:|---:|---|');
