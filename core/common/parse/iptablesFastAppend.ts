@@ -38,6 +38,26 @@ function match(cache: RuleParseCache, text: string, a: number, e: number): IptMa
   return m;
 }
 
+/**
+ * The matches of segments [from, nSeg) put after scratchMatches[0, from) (set by the caller), as
+ * an exact-length list; null when a segment is left to the general path. Clears the scratch.
+ */
+function collectMatches(cache: RuleParseCache, text: string, from: number, nSeg: number): IptMatch[] | null {
+  const out = scratchMatches;
+  let ok = true;
+  for (let j = from; j < nSeg; j++) {
+    const m = match(cache, text, segStarts[j], segEnds[j]);
+    if (m === null) {
+      ok = false;
+      break;
+    }
+    out[j] = m;
+  }
+  const list = ok ? exact(out, nSeg) : null;
+  for (let j = 0; j < nSeg; j++) out[j] = undefined;
+  return list;
+}
+
 /** First `--comment` of a `comment` match, as iptablesRuleArgs' firstComment. */
 function firstComment(matches: IptMatch[]): string | undefined {
   for (let i = 0; i < matches.length; i++) {
@@ -199,20 +219,10 @@ export function parseFastAppend(st: SaveState, text: string, lineStart: number, 
       // endpoint: the list and its comment match are unique, so neither is looked up nor cached
       // (caching them only evicted segments that do repeat).
       comment = valueAt(text, a0 + 3);
-      const out = scratchMatches;
-      out[0] = { module: COMMENT, options: [{ name: COMMENT_OPTION, negated: false, values: [comment] }] };
-      let ok = true;
-      for (let j = 1; j < nSeg; j++) {
-        const m = match(cache, text, segStarts[j], segEnds[j]);
-        if (m === null) {
-          ok = false;
-          break;
-        }
-        out[j] = m;
-      }
-      if (ok) matches = exact(out, nSeg);
-      for (let j = 0; j < nSeg; j++) out[j] = undefined;
-      if (!ok) return false;
+      scratchMatches[0] = { module: COMMENT, options: [{ name: COMMENT_OPTION, negated: false, values: [comment] }] };
+      const list = collectMatches(cache, text, 1, nSeg);
+      if (list === null) return false;
+      matches = list;
     } else {
       const s = starts[a0];
       const e = ends[segEnds[nSeg - 1] - 1];
@@ -222,19 +232,9 @@ export function parseFastAppend(st: SaveState, text: string, lineStart: number, 
         matches = list;
         comment = cache.listComments[slot];
       } else {
-        const out = scratchMatches;
-        let ok = true;
-        for (let j = 0; j < nSeg; j++) {
-          const m = match(cache, text, segStarts[j], segEnds[j]);
-          if (m === null) {
-            ok = false;
-            break;
-          }
-          out[j] = m;
-        }
-        if (ok) matches = exact(out, nSeg);
-        for (let j = 0; j < nSeg; j++) out[j] = undefined;
-        if (!ok) return false;
+        const built = collectMatches(cache, text, 0, nSeg);
+        if (built === null) return false;
+        matches = built;
         comment = firstComment(matches);
         setMatchList(cache, slot, text, s, e, matches, comment);
       }
