@@ -101,7 +101,7 @@ describe('analyzeSnapshotParallel', () => {
   // Needs two threads. A one-core machine skips it locally with the reason; under CI=true the
   // test runs and fails there (a skip must not pass for a check).
   const oneCore = availableParallelism() < 2;
-  if (oneCore && !toolsRequiredStrictly()) console.warn('[skipped] sharing nodes between threads: this machine has one core');
+  if (oneCore && !toolsRequiredStrictly()) console.warn('[skipped] sharing nodes between threads, and a worker that stops after starting its nodes: this machine has one core');
   it.skipIf(oneCore && !toolsRequiredStrictly()).each([2, 5])('shares the nodes between the worker threads and the main thread (%i nodes)', async (count) => {
     // A stand-in worker that marks every node it analyses.
     const marker = await writeWorker(

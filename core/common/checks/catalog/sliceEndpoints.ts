@@ -103,13 +103,6 @@ export function keepSliceEndpoint(se: SliceEndpoint): SliceEndpoint {
   return out;
 }
 
-/** All slice endpoints of the snapshot as separate objects (tests and small inputs; checks walk). */
-export function sliceEndpoints(index: ClusterIndex): SliceEndpoint[] {
-  const out: SliceEndpoint[] = [];
-  forEachSliceEndpoint(index, (se) => out.push(keepSliceEndpoint(se)));
-  return out;
-}
-
 /** IPs a Pod holds now (status.podIPs, else status.podIP). */
 export function podIps(pod: Pod): string[] {
   const ips: string[] = [];

@@ -31,19 +31,6 @@ export interface CommentClaim {
   firewallChain?: string;
 }
 
-interface SpnParts {
-  namespace: string;
-  name: string;
-  portName: string;
-}
-
-/** `ns/name:port`, `ns/name` or `ns/name:` (one token, no spaces) -> parts; null for anything else. */
-export function parseSpnToken(s: string): SpnParts | null {
-  if (s.length === 0 || s.indexOf(' ') >= 0) return null;
-  const p = parseServicePortName(s);
-  return p === null ? null : { namespace: p.namespace, name: p.name, portName: p.portName };
-}
-
 const SUFFIX_ROLES: readonly [string, CommentRole][] = [
   [' cluster IP', 'cluster-ip'],
   [' external IP', 'external-ip'],
@@ -117,6 +104,6 @@ export function parseComment(comment: string | undefined): CommentClaim | null {
 }
 
 /** `ns/name:port` (named) or `ns/name` (unnamed): the label kube-proxy prints today. */
-export function spnLabel(id: SpnParts): string {
+export function spnLabel(id: { namespace: string; name: string; portName: string }): string {
   return id.portName === '' ? `${id.namespace}/${id.name}` : `${id.namespace}/${id.name}:${id.portName}`;
 }
