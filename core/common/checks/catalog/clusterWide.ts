@@ -1,7 +1,6 @@
 import type { ClusterIndex, Finding } from '../../model';
-import { checkEndpointSliceHygiene } from './endpointSliceHygiene';
+import { walkEndpointPods } from './endpointPodChecks';
 import { checkPublishNotReady } from './publishNotReady';
-import { checkReadinessDisagreement } from './readinessDisagreement';
 
 // The catalog checks that read only the API objects (C14, C15, C30). Their findings have node null
 // and are the same for every node, so they are computed once per ClusterIndex and every node
@@ -14,7 +13,9 @@ const cache = new WeakMap<ClusterIndex, Finding[]>();
 export function runClusterWideChecks(index: ClusterIndex): Finding[] {
   let findings = cache.get(index);
   if (!findings) {
-    findings = [...checkReadinessDisagreement(index), ...checkPublishNotReady(index), ...checkEndpointSliceHygiene(index)];
+    // readiness-disagreement and endpointslice-hygiene from one walk of the slice endpoints.
+    const { readiness, hygiene } = walkEndpointPods(index);
+    findings = [...readiness, ...checkPublishNotReady(index), ...hygiene];
     cache.set(index, findings);
   }
   return findings.slice();

@@ -7,28 +7,15 @@ import { forEachSliceEndpoint, keepSliceEndpoint, podHasIp, podsKnown } from './
 
 // readiness-disagreement (C14) and endpointslice-hygiene (C30) compare every slice endpoint with
 // the Pod it names. At 10k Services that is 50k endpoints and 50k Pod lookups, bound by memory
-// latency rather than by work, so ONE walk serves both checks: whichever runs first computes both
-// lists and leaves the other's for it to take (then nothing is held any more).
+// latency rather than by work, so ONE walk gives both checks' findings (runClusterWideChecks runs
+// it once; each check on its own walks too).
 
-type Part = 'readiness' | 'hygiene';
-type Parts = Partial<Record<Part, Finding[]>>;
-
-const pending = new WeakMap<ClusterIndex, Parts>();
-
-/** The findings of `part` for `index` (each list is handed out once; a second call walks again). */
-export function endpointPodFindings(index: ClusterIndex, part: Part): Finding[] {
-  let parts = pending.get(index);
-  if (!parts || !parts[part]) {
-    parts = walk(index);
-    pending.set(index, parts);
-  }
-  const out = parts[part]!;
-  delete parts[part];
-  if (!parts.readiness && !parts.hygiene) pending.delete(index);
-  return out;
+export interface EndpointPodFindings {
+  readiness: Finding[];
+  hygiene: Finding[];
 }
 
-function walk(index: ClusterIndex): Required<Parts> {
+export function walkEndpointPods(index: ClusterIndex): EndpointPodFindings {
   const known = podsKnown(index);
   const readiness: Finding[] = [];
   const hygiene: Finding[] = [];

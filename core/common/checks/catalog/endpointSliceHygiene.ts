@@ -1,5 +1,5 @@
 import type { ClusterIndex, Finding } from '../../model';
-import { endpointPodFindings } from './endpointPodChecks';
+import { walkEndpointPods } from './endpointPodChecks';
 
 // endpointslice-hygiene (C30): EndpointSlices that do not describe the Pods they name, or that
 // someone other than the EndpointSlice controller writes for a selector Service. kube-proxy merges
@@ -9,5 +9,5 @@ import { endpointPodFindings } from './endpointPodChecks';
 // the findings are built in hygieneFindings.ts.
 
 export function checkEndpointSliceHygiene(index: ClusterIndex): Finding[] {
-  return endpointPodFindings(index, 'hygiene');
+  return walkEndpointPods(index).hygiene;
 }

@@ -1,5 +1,5 @@
 import type { ClusterIndex, Finding } from '../../model';
-import { endpointPodFindings } from './endpointPodChecks';
+import { walkEndpointPods } from './endpointPodChecks';
 
 // readiness-disagreement (C14): an EndpointSlice endpoint whose `ready` contradicts the Pod it
 // names. kube-proxy trusts the slice, not the Pod, so this decides where traffic goes on every
@@ -10,5 +10,5 @@ import { endpointPodFindings } from './endpointPodChecks';
 // the finding is built in readinessFinding.ts.
 
 export function checkReadinessDisagreement(index: ClusterIndex): Finding[] {
-  return endpointPodFindings(index, 'readiness');
+  return walkEndpointPods(index).readiness;
 }
